@@ -1,0 +1,62 @@
+# posix-labs - top-level Makefile.
+#
+#   make                 build every lab, capstone, benchmark and test fixture
+#   make test            build, then run the whole bats suite (T=tests/x.bats runs one file)
+#   make check           the suite against an ASan+UBSan build (build/asan), then the
+#                        threaded labs' tests (tagged `tsan`) against a TSan build (build/tsan)
+#   make repeat N=20     run the suite N times in a row and report every flaky test
+#   make lint            shellcheck on every shell script and .bats file
+#   make demo            a short guided tour of the labs
+#   make bench           run the benchmarks in bench/ (never part of make test)
+#   make clean           remove everything that was built
+#
+# Variables: V=1 (full commands), CC=clang, WERROR= (warnings stay warnings), T=..., N=...
+# Each folder builds on its own too: make -C labs/01-fork-wait-zombie (see mk/lab.mk).
+
+SHELL := /bin/bash
+.SUFFIXES:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+# Every folder with a Makefile is a unit of the build; adding a lab is adding a folder.
+SUBDIRS := tests/fixtures $(patsubst %/Makefile,%,$(wildcard labs/*/Makefile project/*/Makefile bench/*/Makefile))
+T ?= tests
+N ?= 20
+
+.PHONY: all test check check-asan check-tsan repeat lint demo bench clean $(SUBDIRS)
+
+all: $(SUBDIRS)
+$(SUBDIRS):
+	@$(MAKE) -C $@
+
+test: all
+	@BIN=$(CURDIR) tests/run.sh $(T)
+
+# The sanitizer builds are separate trees (build/asan, build/tsan): they never mix with
+# the default build next to the sources.
+check: check-asan check-tsan
+
+check-asan:
+	@$(MAKE) BUILD=asan all
+	@BIN=$(CURDIR)/build/asan tests/run.sh $(T)
+
+# TSan only matters for threaded code: test files tagged `# bats file_tags=tsan` run here.
+check-tsan:
+	@files=$$(grep -l '^# bats file_tags=.*\btsan\b' $$(find $(T) -name '*.bats' | sort) 2>/dev/null); \
+	if [ -z "$$files" ]; then echo "check-tsan: no test file is tagged tsan yet; nothing to run"; \
+	else $(MAKE) BUILD=tsan all && BIN=$(CURDIR)/build/tsan tests/run.sh --filter-tags tsan $$files; fi
+
+repeat: all
+	@BIN=$(CURDIR) tests/repeat.sh $(N) $(T)
+
+lint:
+	@scripts/lint.sh
+
+demo: all
+	@scripts/demo.sh
+
+bench: all
+	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "bench: no benchmarks yet"; fi
+
+clean:
+	@for d in $(SUBDIRS); do $(MAKE) -C $$d clean >/dev/null || exit 1; done
+	rm -rf build

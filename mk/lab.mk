@@ -1,0 +1,115 @@
+# mk/lab.mk - the build rules every lab, capstone and benchmark folder shares.
+#
+# A folder's Makefile names its programs and includes this file:
+#
+#     PROGS := fork_basics zombie            # one program per name, built from NAME.c
+#     event_demo_SRCS := event_demo.c event.c  # (optional) a program made of several files
+#     PTHREAD := yes                          # (optional) compile and link with -pthread
+#     LDLIBS += -lrt                          # (optional) extra libraries
+#     include ../../mk/lab.mk
+#
+# Every program is also linked with common/die.c (die(), usage_error(), parse_long()).
+#
+# Targets:  make            build this folder's programs
+#           make clean      remove them
+#           make test       build, then run this folder's tests (tests/<folder>.bats)
+#           make check      the same tests against an ASan+UBSan build
+# Variables: V=1 shows full commands; CC=clang; WERROR= to stop treating warnings as errors;
+#            BUILD=default|asan|tsan (asan and tsan builds go to build/asan, build/tsan).
+#
+# Where things land: the default build puts each program next to its source, so that
+# `cd labs/01-fork-wait-zombie && make && ./zombie` works; objects and dependency files
+# go to build/default/<folder>/. Sanitizer builds put programs and objects under
+# build/<BUILD>/<folder>/ so they never mix with the default build.
+
+TOP  := $(abspath $(dir $(lastword $(MAKEFILE_LIST)))/..)
+HERE := $(patsubst $(TOP)/%,%,$(CURDIR))
+
+# `cc` is make's built-in default for CC; `make CC=clang` overrides it.
+ifeq ($(origin CC),default)
+CC := cc
+endif
+
+BUILD  ?= default
+V      ?= 0
+WERROR ?= -Werror
+CFLAGS ?= -O2 -g
+
+ifeq ($(BUILD),default)
+  BINDIR := $(CURDIR)
+  SAN :=
+else ifeq ($(BUILD),asan)
+  BINDIR := $(TOP)/build/asan/$(HERE)
+  SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+else ifeq ($(BUILD),tsan)
+  BINDIR := $(TOP)/build/tsan/$(HERE)
+  SAN := -fsanitize=thread
+else
+  $(error BUILD must be default, asan or tsan, not '$(BUILD)')
+endif
+OBJDIR := $(TOP)/build/$(BUILD)/$(HERE)
+
+# Flags every file needs live apart from CFLAGS/CPPFLAGS/LDFLAGS/LDLIBS, which are yours.
+# _POSIX_C_SOURCE=200809L: POSIX.1-2008. A file that needs a Linux extension says so
+# itself with `#define _GNU_SOURCE` (and a comment why) before its first #include.
+REQ_CPPFLAGS := -D_POSIX_C_SOURCE=200809L -I$(TOP)/common
+WARN := -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR)
+ifeq ($(PTHREAD),yes)
+  THREADFLAG := -pthread
+endif
+ALL_CFLAGS  = $(REQ_CPPFLAGS) $(CPPFLAGS) $(WARN) $(THREADFLAG) $(SAN) $(CFLAGS)
+ALL_LDFLAGS = $(THREADFLAG) $(SAN) $(LDFLAGS)
+
+# Quiet by default ("  CC  zombie.c"), full commands with V=1.
+ifeq ($(V),1)
+  Q :=
+  say = @:
+else
+  Q := @
+  say = @printf '  %-4s %s\n'
+endif
+
+.DELETE_ON_ERROR:
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+.SUFFIXES:
+
+.PHONY: all clean test check FORCE
+all: $(addprefix $(BINDIR)/,$(PROGS))
+
+# A program is built from NAME_SRCS (default NAME.c) plus common/die.c.
+define PROGRAM
+$(1)_SRCS ?= $(1).c
+$(BINDIR)/$(1): $$(patsubst %.c,$(OBJDIR)/%.o,$$($(1)_SRCS)) $(OBJDIR)/common/die.o
+	$$(say) LINK $$(patsubst $(TOP)/%,%,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$$(CC) $$(ALL_LDFLAGS) $$^ $$(LDLIBS) -o $$@
+endef
+$(foreach p,$(PROGS),$(eval $(call PROGRAM,$(p))))
+
+# Every object depends on the flags it was compiled with: change CC, CFLAGS or BUILD and
+# the folder is rebuilt (the stamp is rewritten only when the flags really change).
+FLAGS_STAMP := $(OBJDIR)/.flags
+$(FLAGS_STAMP): FORCE
+	@mkdir -p $(@D)
+	@echo '$(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) $(LDLIBS)' | cmp -s - $@ || \
+	  echo '$(CC) $(ALL_CFLAGS) | $(ALL_LDFLAGS) $(LDLIBS)' > $@
+
+$(OBJDIR)/%.o: %.c $(FLAGS_STAMP)
+	$(say) CC $(HERE)/$<
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(OBJDIR)/common/die.o: $(TOP)/common/die.c $(FLAGS_STAMP)
+	$(say) CC common/die.c
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+clean:
+	rm -f $(addprefix $(CURDIR)/,$(PROGS))
+	rm -rf $(TOP)/build/default/$(HERE) $(TOP)/build/asan/$(HERE) $(TOP)/build/tsan/$(HERE)
+
+# This folder's tests, through the top-level Makefile (which knows how to find bats).
+test check:
+	$(MAKE) -C $(TOP) $@ T=tests/$(notdir $(CURDIR)).bats
+
+-include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/common/*.d)
