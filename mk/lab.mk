@@ -6,9 +6,11 @@
 #     event_demo_SRCS := event_demo.c event.c  # (optional) a program made of several files
 #     PTHREAD := yes                          # (optional) compile and link with -pthread
 #     LDLIBS += -lrt                          # (optional) extra libraries
+#     COMMON := procstat                      # (optional) more modules from common/
 #     include ../../mk/lab.mk
 #
-# Every program is also linked with common/die.c (die(), usage_error(), parse_long()).
+# Every program is also linked with common/die.c (die(), usage_error(), parse_long()),
+# and with common/M.c for each M in COMMON (e.g. procstat: reading /proc/PID/stat).
 #
 # Targets:  make            build this folder's programs
 #           make clean      remove them
@@ -60,8 +62,11 @@ endif
 ALL_CFLAGS  = $(REQ_CPPFLAGS) $(CPPFLAGS) $(WARN) $(THREADFLAG) $(SAN) $(CFLAGS)
 ALL_LDFLAGS = $(THREADFLAG) $(SAN) $(LDFLAGS)
 
-# Quiet by default ("  CC  zombie.c"), full commands with V=1.
-ifeq ($(V),1)
+# Quiet by default ("  CC  zombie.c"), full commands with V=1, nothing with make -s.
+ifneq ($(findstring s,$(firstword -$(MAKEFLAGS))),)
+  Q := @
+  say = @:
+else ifeq ($(V),1)
   Q :=
   say = @:
 else
@@ -73,13 +78,17 @@ endif
 MAKEFLAGS += --no-builtin-rules --no-print-directory
 .SUFFIXES:
 
-.PHONY: all clean test check FORCE
+.PHONY: all clean test check FORCE $(PROGS)
 all: $(addprefix $(BINDIR)/,$(PROGS))
 
-# A program is built from NAME_SRCS (default NAME.c) plus common/die.c.
+# `make zombie` builds just that program.
+$(PROGS): %: $(BINDIR)/%
+
+# A program is built from NAME_SRCS (default NAME.c) plus common/die.c and COMMON.
+COMMON_OBJS := $(patsubst %,$(OBJDIR)/common/%.o,die $(COMMON))
 define PROGRAM
 $(1)_SRCS ?= $(1).c
-$(BINDIR)/$(1): $$(patsubst %.c,$(OBJDIR)/%.o,$$($(1)_SRCS)) $(OBJDIR)/common/die.o
+$(BINDIR)/$(1): $$(patsubst %.c,$(OBJDIR)/%.o,$$($(1)_SRCS)) $(COMMON_OBJS)
 	$$(say) LINK $$(patsubst $(TOP)/%,%,$$@)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) $$(ALL_LDFLAGS) $$^ $$(LDLIBS) -o $$@
@@ -99,8 +108,8 @@ $(OBJDIR)/%.o: %.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
-$(OBJDIR)/common/die.o: $(TOP)/common/die.c $(FLAGS_STAMP)
-	$(say) CC common/die.c
+$(OBJDIR)/common/%.o: $(TOP)/common/%.c $(FLAGS_STAMP)
+	$(say) CC common/$*.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
