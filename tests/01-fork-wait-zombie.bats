@@ -168,3 +168,14 @@ Try 'reap -h' for help."
 Try '$prog -h' for help."
     done
 }
+
+@test "valgrind: no memory errors, leaks or leaked fds, in parents and children" {
+    vg "$P/fork_basics"
+    vg "$P/exit_status" 3
+    vg "$P/zombie" -t 1
+    # reap's workers keep their end of a pipe open until _exit closes it: that is how the
+    # next worker learns that this one has ended.
+    vg --parent-fds-only "$P/reap" -d 10 sigchld
+    vg --parent-fds-only "$P/reap" -d 10 double-fork
+    vg "$P/proc_states"
+}

@@ -131,3 +131,8 @@ Try 'daemonize -h' for help."
 Try '$prog -h' for help."
     done
 }
+
+@test "valgrind: no memory errors, leaks or leaked fds, in parents and children" {
+    vg "$P/orphan"
+    vg "$P/nice_demo" -t 100
+}

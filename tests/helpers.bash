@@ -37,6 +37,13 @@
 #   assert_eq ACTUAL EXPECTED, assert_contains HAYSTACK NEEDLE, assert_match STRING ERE,
 #   assert_line_matches ERE (some line of $output), assert_output_file FILE (the exact
 #   $output, compared with a file), fail MSG...
+#   assert_readme_output README ID   $output matches the README's expected-output block ID
+#                                    (<placeholders> there stand for any text)
+# Valgrind:
+#   vg [--parent-fds-only] CMD...    memcheck CMD and its children: no errors, no definite
+#                                    leaks, no fd left open at exit (skipped for sanitizer builds)
+# Environment from tests/run.sh: POSIXLABS_SUBREAPER, the pid of the subreaper (the
+#   reaper fixture) that adopts the orphans tests create.
 
 bats_require_minimum_version 1.5.0
 
@@ -309,4 +316,44 @@ assert_readme_output() {
             return 1
         fi
     done
+}
+
+# vg [--parent-fds-only] CMD...: run CMD (and every child it forks) under valgrind's
+# memcheck; fail on a memory error, a definite leak, or a file descriptor left open at exit
+# that the process did not inherit. With --parent-fds-only, children may exit with fds
+# still open (for programs whose children rely on _exit closing them, and say so).
+# Skips the test for sanitized builds (valgrind and ASan/TSan do not mix) and where
+# valgrind is missing. Use as: vg "$P/prog" args   (not under run)
+vg() {
+    [[ $BIN != */build/* ]] || skip "valgrind does not run sanitized programs"
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    local parent_only=0
+    if [[ $1 == --parent-fds-only ]]; then
+        parent_only=1
+        shift
+    fi
+    local dir=$BATS_TEST_TMPDIR/vg.$RANDOM rc=0 log bad=0 top
+    mkdir -p "$dir"
+    # exec keeps the pid: valgrind's pid is the pid of the process under test.
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    timeout $((60 * TIMEOUT_SCALE)) bash -c 'echo $$ >"$0/top"; exec "$@"' "$dir" \
+        valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite --track-fds=yes --trace-children=yes \
+        --log-file="$dir/vg.%p.log" "$@" >"$dir/stdout" 2>"$dir/stderr" || rc=$?
+    top=$(cat "$dir/top")
+    for log in "$dir"/vg.*.log; do
+        grep -q 'ERROR SUMMARY: [1-9]' "$log" && bad=1
+        ((parent_only)) && [[ $log != "$dir/vg.$top.log" ]] && continue
+        # An fd report is "Open file descriptor N: what" followed, a line or two later, by
+        # "<inherited from parent>" for what the process was given at start. Anything else
+        # still open at exit - except valgrind's own log - is a leak.
+        awk '/Open (file descriptor|AF_[A-Z0-9]+ socket) [0-9]+/ { if (fd && !inh) bad = 1
+                 fd = ($0 !~ /vg\.[0-9]+\.log/); inh = 0; next }
+             /inherited from parent/ { inh = 1 }
+             END { if (fd && !inh) bad = 1; exit bad }' "$log" || bad=1
+    done
+    if ((rc != 0 || bad)); then
+        fail "valgrind: exit status $rc; logs:" "$(grep -v -A1 'inherited from parent' "$dir"/vg.*.log)"
+        return 1
+    fi
 }

@@ -87,6 +87,7 @@ int main(int argc, char *argv[])
         ssize_t r;
         while ((r = read(p[0], &c, 1)) == -1 && errno == EINTR) /* S: block on the pipe */
             ;
+        close(p[0]);
         _exit(r == 1 ? 0 : 1); /* Z: exit, until the parent reaps us */
     }
     close(p[0]);

@@ -53,11 +53,13 @@ static void counter(int niceval, int go_fd, int result_fd)
     char c;
     while (read(go_fd, &c, 1) == -1 && errno == EINTR)
         ;
+    close(go_fd);
     unsigned long long n = 0;
     while (!stop)
         n++;
     if (write(result_fd, &n, sizeof n) != (ssize_t)sizeof n)
         die_child("write");
+    close(result_fd);
     _exit(0);
 }
 
@@ -113,18 +115,22 @@ int main(int argc, char *argv[])
     if (sigaction(SIGUSR1, &sa, NULL) == -1)
         die("sigaction");
     int go[2], result[2][2];
-    if (pipe(go) == -1 || pipe(result[0]) == -1 || pipe(result[1]) == -1)
+    if (pipe(go) == -1)
         die("pipe");
 
     int nices[2] = {0, (int)niceval};
     pid_t pids[2];
     for (int i = 0; i < 2; i++) {
+        if (pipe(result[i]) == -1)
+            die("pipe");
         pids[i] = fork();
         if (pids[i] == -1)
             die("fork");
-        if (pids[i] == 0) {
+        if (pids[i] == 0) { /* keep only what this child needs */
             close(go[1]);
             close(result[i][0]);
+            for (int j = 0; j < i; j++)
+                close(result[j][0]);
             counter(nices[i], go[0], result[i][1]);
         }
         close(result[i][1]);

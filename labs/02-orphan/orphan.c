@@ -104,6 +104,7 @@ int main(int argc, char *argv[])
             char c;
             while (read(adopted[0], &c, 1) == -1 && errno == EINTR) /* EOF: adopted now */
                 ;
+            close(adopted[0]);
             pid_t ppid = getppid();
             char name[64];
             comm_of(ppid, name, sizeof name);
@@ -113,6 +114,7 @@ int main(int argc, char *argv[])
             _exit(0);
         }
         close(ready[1]);
+        close(adopted[0]);
         char c;
         ssize_t r;
         while ((r = read(ready[0], &c, 1)) == -1 && errno == EINTR) /* EOF: child has looked */
@@ -122,6 +124,7 @@ int main(int argc, char *argv[])
         close(ready[0]);
         if (write(child_pid[1], &child, sizeof child) != (ssize_t)sizeof child)
             die_child("write");
+        close(child_pid[1]);
         printf("parent %ld: started child %ld; exiting before it\n", (long)getpid(),
                (long)child);
         _exit(0);
