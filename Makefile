@@ -8,6 +8,8 @@
 #   make lint            shellcheck on every shell script and .bats file
 #   make demo            a short guided tour of the labs
 #   make bench           run the benchmarks in bench/ (never part of make test)
+#   make fuzz            run every libFuzzer target (FUZZERS in a folder's Makefile) for
+#                        FUZZ_SECONDS each (default 60); needs clang
 #   make clean           remove everything that was built
 #
 # Variables: V=1 (full commands), CC=clang, WERROR= (warnings stay warnings), T=..., N=...
@@ -22,7 +24,7 @@ SUBDIRS := tests/fixtures $(patsubst %/Makefile,%,$(wildcard labs/*/Makefile pro
 T ?= tests
 N ?= 20
 
-.PHONY: all test check check-asan check-tsan repeat lint demo bench clean $(SUBDIRS)
+.PHONY: all test check check-asan check-tsan repeat lint demo bench fuzz clean $(SUBDIRS)
 
 all: $(SUBDIRS)
 $(SUBDIRS):
@@ -56,6 +58,11 @@ demo: all
 
 bench: all
 	@if [ -x bench/run.sh ]; then bench/run.sh; else echo "bench: no benchmarks yet"; fi
+
+FUZZ_DIRS := $(patsubst %/Makefile,%,$(shell grep -l '^FUZZERS' $(addsuffix /Makefile,$(SUBDIRS)) 2>/dev/null))
+fuzz:
+	@if [ -z "$(FUZZ_DIRS)" ]; then echo "fuzz: no fuzz targets yet"; fi
+	@for d in $(FUZZ_DIRS); do $(MAKE) -C $$d fuzz || exit 1; done
 
 clean:
 	@for d in $(SUBDIRS); do $(MAKE) -C $$d clean >/dev/null || exit 1; done

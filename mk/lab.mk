@@ -12,6 +12,11 @@
 # Every program is also linked with common/die.c (die(), usage_error(), parse_long()),
 # and with common/M.c for each M in COMMON (e.g. procstat: reading /proc/PID/stat).
 #
+# libFuzzer targets (built with clang, run by `make fuzz`):
+#     FUZZERS := fuzz_request                 # each built from NAME_SRCS, which define
+#     fuzz_request_SRCS := fuzz_request.c request.c   # LLVMFuzzerTestOneInput, not main
+#     Seed inputs, if any, go in fuzz/NAME/ (one file per input) in the folder.
+#
 # Targets:  make            build this folder's programs
 #           make clean      remove them
 #           make test       build, then run this folder's tests (tests/<folder>.bats)
@@ -120,5 +125,32 @@ clean:
 # This folder's tests, through the top-level Makefile (which knows how to find bats).
 test check:
 	$(MAKE) -C $(TOP) $@ T=tests/$(notdir $(CURDIR)).bats
+
+# ---- libFuzzer: make fuzz [FUZZ_SECONDS=60] --------------------------------------------
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZDIR      := $(TOP)/build/fuzz/$(HERE)
+FUZZ_FLAGS   := $(REQ_CPPFLAGS) -std=c11 -Wall -Wextra -Wpedantic -Wshadow $(WERROR) -g -O1 \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all
+.PHONY: fuzz fuzz-build
+fuzz-build: $(addprefix $(FUZZDIR)/,$(FUZZERS))
+define FUZZER
+$(1)_SRCS ?= $(1).c
+$(FUZZDIR)/$(1): $$($(1)_SRCS) $(patsubst %,$(TOP)/common/%.c,die $(COMMON))
+	$$(say) FUZZ $$(patsubst $(TOP)/%,%,$$@)
+	@mkdir -p $$(@D)
+	$$(Q)$(FUZZ_CC) $(FUZZ_FLAGS) $$^ -o $$@
+endef
+$(foreach f,$(FUZZERS),$(eval $(call FUZZER,$(f))))
+# Each fuzzer runs for FUZZ_SECONDS on its corpus (build/fuzz/..., seeded from fuzz/NAME/);
+# a crash stops the run with the input saved as build/fuzz/.../crash-*.
+fuzz: fuzz-build
+	@for f in $(FUZZERS); do \
+	  mkdir -p $(FUZZDIR)/$$f.corpus; \
+	  if [ -d fuzz/$$f ]; then cp -n fuzz/$$f/* $(FUZZDIR)/$$f.corpus/ 2>/dev/null || true; fi; \
+	  echo "fuzz: $(HERE)/$$f for $(FUZZ_SECONDS) s"; \
+	  $(FUZZDIR)/$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+	    -artifact_prefix=$(FUZZDIR)/ $(FUZZDIR)/$$f.corpus || exit 1; \
+	done
 
 -include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/common/*.d)
