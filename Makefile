@@ -35,7 +35,9 @@ test: all
 
 # The sanitizer builds are separate trees (build/asan, build/tsan): they never mix with
 # the default build next to the sources.
-check: check-asan check-tsan
+check:
+	@$(MAKE) check-asan
+	@$(MAKE) check-tsan
 
 check-asan:
 	@$(MAKE) BUILD=asan all

@@ -75,6 +75,14 @@ pause
 step "Lab 02: an orphan (孤儿进程) is adopted and reaped by a child subreaper"
 run_cmd "$lab2/orphan"
 
+# The capstones bring their own demos: project/NAME/demo.sh BIN
+for demo in "$top"/project/*/demo.sh; do
+    [[ -x $demo ]] || continue
+    pause
+    step "Capstone: $(basename "$(dirname "$demo")")"
+    "$demo" "$bin"
+done
+
 step "That was the tour"
 echo "Each lab has a README with exercises: labs/01-fork-wait-zombie/README.md, ..."
 echo "Run the tests with: make test"
