@@ -40,7 +40,7 @@ load helpers
         (true & echo $! >"$0"); orphan=$(cat "$0")
         while [[ -e /proc/$orphan ]]; do :; done' "$BATS_TEST_TMPDIR/orphan.pid"
     run -1 --separate-stderr "$BIN/tests/fixtures/reaper" bash -c 'sleep 60 & disown; exit 0'
-    assert_match "${stderr_lines[0]}" '^reaper: left running by the suite: [0-9]+ \(sleep\) \(state S\)$'
+    assert_match "${stderr_lines[0]}" '^reaper: left running by the suite: [0-9]+ \(sleep\) \(state [RS]\)$'
     assert_eq "${stderr_lines[1]}" "reaper: 1 process(es) were left running (see above)"
 }
 
