@@ -7,7 +7,7 @@
 # 3. else explain how to install it, and fail.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-local_bats=$top/.tools/node_modules/.bin/bats
+local_bats=$top/.tools/node_modules/bats/bin/bats  # its package.json declares no "bin" link
 
 if command -v bats >/dev/null 2>&1; then
     command -v bats
