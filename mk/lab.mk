@@ -40,7 +40,8 @@ endif
 BUILD  ?= default
 V      ?= 0
 WERROR ?= -Werror
-CFLAGS ?= -O2 -g
+# -gdwarf-4: valgrind 3.19 cannot read the DWARF 5 that clang 14 writes by default.
+CFLAGS ?= -O2 -g -gdwarf-4
 
 ifeq ($(BUILD),default)
   BINDIR := $(CURDIR)

@@ -145,7 +145,7 @@ stop_bg() {
         sleep 0.02
     done
     kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null || true
     return 0
 }
 

@@ -1,0 +1,178 @@
+#!/usr/bin/env bash
+# bench/http/run.sh - one run of the HTTP benchmark, as CSV rows for bench/run.sh: lab 12's
+# http-server (a thread per connection) against nginx (one worker, event-driven) serving
+# the same files with comparable settings, side by side: a 1 KiB and a 1 MiB file, 10 and
+# 100 keep-alive connections; requests per second. nginx is each group's baseline, so the
+# "vs" column is the http-server/nginx ratio.
+#
+# Load generator: wrk (Debian's wrk) when installed, -t2 -cN for BENCH_HTTP_SECONDS (default
+# 5) per measurement. Without wrk, and always with BENCH_QUICK=1 (tiny sizes, for the tests),
+# lab 12's http-load does it: N rounds on C connections, each reply checked, timed whole -
+# slower than wrk (it sends a round, then waits for every reply of it), and said so in a note.
+# Without nginx (Debian's nginx) only http-server is measured, and a note says so.
+# Besides the rows, each measurement leaves a "## ..." comment line (ignored by the renderer,
+# kept in results/http.csv) with wrk's own Transfer/sec and error counts.
+set -euo pipefail
+bin=${BIN:?BIN must be set (bench/run.sh sets it)}
+server=$bin/labs/12-http-server/http-server
+load=$bin/labs/12-http-server/http-load
+www=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/labs/12-http-server/www
+for p in "$server" "$load"; do
+    [[ -x $p ]] || { echo "bench/http: $p is missing: run make first" >&2; exit 1; }
+done
+quick=${BENCH_QUICK:-0}
+secs=${BENCH_HTTP_SECONDS:-5}
+[[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "bench/http: BENCH_HTTP_SECONDS must be a whole number" >&2; exit 2; }
+tool=wrk
+if [[ $quick == 1 ]] || ! command -v wrk >/dev/null 2>&1; then
+    tool=http-load
+fi
+nginx=$(command -v nginx 2>/dev/null || true)
+[[ -n $nginx || ! -x /usr/sbin/nginx ]] || nginx=/usr/sbin/nginx
+
+tmp=$(mktemp -d)
+server_pid='' nginx_pid=''
+cleanup() {
+    [[ -n $server_pid ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    [[ -n $nginx_pid ]] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+    rm -rf "$tmp"
+    return 0
+}
+trap cleanup EXIT
+
+# The site: the lab's www/ plus the two files measured. nginx's worker may run as another
+# user (nobody) when started by root: everything must be readable by all.
+mkdir -p "$tmp/www"
+cp -R "$www/." "$tmp/www/"
+head -c 1024 /dev/urandom >"$tmp/www/1k.bin"
+head -c 1048576 /dev/urandom >"$tmp/www/1m.bin"
+chmod -R a+rX "$tmp"
+
+# ready PORT: wait (at most 5 s) until something accepts connections on 127.0.0.1:PORT.
+ready() {
+    local i
+    for ((i = 0; i < 250; i++)); do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.02
+    done
+    return 1
+}
+
+# http-server on a free port (-p 0), its log quiet (-q), like nginx's access_log off.
+"$server" -q -p 0 -r "$tmp/www" >"$tmp/server.out" 2>&1 &
+server_pid=$!
+for ((i = 0; i < 250; i++)); do
+    grep -q '^listening on ' "$tmp/server.out" && break
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.02
+done
+server_port=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/server.out")
+[[ -n $server_port ]] || { echo "bench/http: http-server did not start: $(cat "$tmp/server.out")" >&2; exit 1; }
+
+# nginx on a high port (it cannot report a port of its own choosing: try a few).
+nginx_port=''
+if [[ -n $nginx ]]; then
+    mkdir -p "$tmp/nginx"
+    for ((attempt = 0; attempt < 8; attempt++)); do
+        port=$((20000 + RANDOM % 40000))
+        cat >"$tmp/nginx/nginx.conf" <<EOF
+# Written by bench/http/run.sh: one worker, the same files, settings comparable to http-server's.
+worker_processes 1;
+daemon off;
+pid $tmp/nginx/nginx.pid;
+error_log $tmp/nginx/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;               # http-server runs with -q
+    sendfile on;                  # as http-server does for files over 16 KiB
+    tcp_nopush on;
+    tcp_nodelay on;
+    keepalive_timeout 10s;        # http-server's idle timeout
+    keepalive_requests 1000000;   # http-server has no such limit
+    client_body_temp_path $tmp/nginx/body;
+    proxy_temp_path $tmp/nginx/proxy;
+    fastcgi_temp_path $tmp/nginx/fastcgi;
+    uwsgi_temp_path $tmp/nginx/uwsgi;
+    scgi_temp_path $tmp/nginx/scgi;
+    default_type application/octet-stream;
+    server {
+        listen 127.0.0.1:$port;
+        root $tmp/www;
+    }
+}
+EOF
+        "$nginx" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
+            >"$tmp/nginx/out" 2>&1 &
+        nginx_pid=$!
+        if ready "$port" && kill -0 "$nginx_pid" 2>/dev/null; then
+            nginx_port=$port
+            break
+        fi
+        kill -QUIT "$nginx_pid" 2>/dev/null || true
+        wait "$nginx_pid" 2>/dev/null || true
+        nginx_pid=''
+        grep -q 'Address already in use' "$tmp/nginx/error.log" "$tmp/nginx/out" 2>/dev/null ||
+            { echo "bench/http: nginx did not start: $(cat "$tmp/nginx/error.log" "$tmp/nginx/out" 2>/dev/null)" >&2; exit 1; }
+    done
+    [[ -n $nginx_port ]] || { echo "bench/http: no free port for nginx" >&2; exit 1; }
+fi
+
+# measure NAME PORT FILE CONNS GROUP: one measurement, printed as a row and a ## line.
+measure() {
+    local name=$1 port=$2 file=$3 conns=$4 group=$5 rate
+    local url=http://127.0.0.1:$port/$file
+    if [[ $tool == wrk ]]; then
+        local out
+        out=$(wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s "$url")
+        rate=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
+        [[ -n $rate ]] || { echo "bench/http: wrk said: $out" >&2; return 1; }
+        if grep -q 'Non-2xx' <<<"$out"; then
+            echo "bench/http: $name answered errors: $out" >&2
+            return 1
+        fi
+        echo "## $name, $group: $rate req/s; wrk: $(awk '/^Transfer\/sec:/ { print "transfer/s " $2 }
+            /Socket errors/ { sub(/^ */, ""); printf ", %s", $0 }' <<<"$out")"
+    else
+        local rounds t0 t1
+        local total=200000 # requests per measurement: 1 KiB
+        [[ $file == 1k.bin ]] || total=5000
+        [[ $quick != 1 ]] || total=$((total / 1000))
+        rounds=$(((total + conns - 1) / conns))
+        t0=$(date +%s%N)
+        "$load" -p "$port" -c "$conns" -n "$rounds" "/$file" >/dev/null
+        t1=$(date +%s%N)
+        rate=$(awk -v n=$((conns * rounds)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')
+        echo "## $name, $group: $rate req/s (http-load, $((conns * rounds)) requests)"
+    fi
+    echo "$group,$name,$rate"
+}
+
+echo "# title: static files over HTTP - lab 12's http-server (a thread per connection) vs nginx (one worker)"
+echo "# unit: req/s"
+echo "# better: higher"
+if [[ $tool == wrk ]]; then
+    echo "# note: wrk -t2 -c(conns) -d${secs}s, keep-alive, both servers running side by side on 127.0.0.1, measured in turns"
+else
+    echo "# note: measured with http-load (lab 12), not wrk: a round of requests on every connection, then every reply read and checked; slower than wrk, and tiny sizes with BENCH_QUICK=1"
+fi
+if [[ -n $nginx_port ]]; then
+    echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): worker_processes 1, access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
+else
+    echo "# note: nginx is not installed (Debian: apt-get install nginx): http-server alone"
+fi
+echo "# note: transfer/s = req/s x the file size (1 KiB or 1 MiB) plus a head of about 150 bytes; wrk's own figures are in the ## lines of results/http.csv"
+
+if [[ $tool == wrk && $quick != 1 ]]; then # warm up: threads, page cache, both servers
+    wrk -t2 -c100 -d1s "http://127.0.0.1:$server_port/1k.bin" >/dev/null
+    [[ -z $nginx_port ]] || wrk -t2 -c100 -d1s "http://127.0.0.1:$nginx_port/1k.bin" >/dev/null
+fi
+for file in 1k.bin 1m.bin; do
+    size=$([[ $file == 1k.bin ]] && echo "1 KiB" || echo "1 MiB")
+    for conns in 10 100; do
+        group="$size $conns conns"
+        [[ -z $nginx_port ]] || measure nginx "$nginx_port" "$file" "$conns" "$group"
+        measure http-server "$server_port" "$file" "$conns" "$group"
+    done
+done
