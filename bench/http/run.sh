@@ -61,6 +61,7 @@ ready() {
 }
 
 # http-server on a free port (-p 0), its log quiet (-q), like nginx's access_log off.
+: >"$tmp/server.out" # exists before the background child opens it: no grep on a missing file
 "$server" -q -p 0 -r "$tmp/www" >"$tmp/server.out" 2>&1 &
 server_pid=$!
 for ((i = 0; i < 250; i++)); do
