@@ -75,9 +75,18 @@ pause
 step "Lab 02: an orphan (孤儿进程) is adopted and reaped by a child subreaper"
 run_cmd "$lab2/orphan"
 
-# The capstones bring their own demos: project/NAME/demo.sh BIN
+# The capstones bring their own demos: project/NAME/demo.sh BIN. The file server comes
+# first (the course's order), then the chatroom, then any other project.
+demos=()
+for name in fileserver chatroom; do
+    [[ -x $top/project/$name/demo.sh ]] && demos+=("$top/project/$name/demo.sh")
+done
 for demo in "$top"/project/*/demo.sh; do
     [[ -x $demo ]] || continue
+    case $demo in */project/fileserver/demo.sh | */project/chatroom/demo.sh) continue ;; esac
+    demos+=("$demo")
+done
+for demo in "${demos[@]}"; do
     pause
     step "Capstone: $(basename "$(dirname "$demo")")"
     "$demo" "$bin"

@@ -1,0 +1,579 @@
+# Capstone 2: the UDP chatroom (project/chatroom): chat-server, chat-client, and the test
+# programs chat-probe (one scripted member) and chat-crowd (a room full of members).
+# shellcheck disable=SC2154  # stderr: set by run --separate-stderr
+load helpers
+
+DIR=project/chatroom
+
+setup() {
+    P=$BIN/$DIR
+    README=$TOP/$DIR/README.md
+    PROTOCOL=$TOP/$DIR/PROTOCOL.md
+    T=$BATS_TEST_TMPDIR
+    declare -gA FD=() SEEN=()
+}
+
+teardown() {
+    local name fd
+    for name in "${!FD[@]}"; do
+        fd=${FD[$name]}
+        exec {fd}>&-
+    done
+    stop_all
+}
+
+# start_chat [OPTION...]: a chat-server on a free port, standard input /dev/null; sets
+# SERVER_PID, PORT, and LOG (the server's stderr: one line per event).
+start_chat() {
+    start_server "$T/server.out" "$P/chat-server" -p 0 "$@" || return 1
+    PORT=$SERVER_PORT
+    LOG=$T/server.out.err
+    # The first event: standard input (/dev/null) is at its end. Waiting for it keeps the
+    # log in one order.
+    wait_for_line "$LOG" '^standard input closed' >/dev/null
+}
+
+# open_fifo NAME: a FIFO $T/NAME.in, held open for writing on fd FD[NAME].
+open_fifo() {
+    local fd
+    mkfifo "$T/$1.in"
+    exec {fd}<>"$T/$1.in"
+    FD[$1]=$fd
+    SEEN[$1]=0
+}
+
+# close_input NAME: end of input for whatever reads $T/NAME.in.
+close_input() {
+    local fd=${FD[$1]}
+    exec {fd}>&-
+    unset "FD[$1]"
+}
+
+# member NAME [PROBE-OPTION...]: a chat-probe fed from $T/NAME.in (see say), printing to
+# $T/NAME.out; it does not log in (enter does). Sets BG_PID.
+member() {
+    local name=$1
+    shift
+    open_fifo "$name"
+    start_bg_stdin "$T/$name.in" "$T/$name.out" "$P/chat-probe" -p "$PORT" "$@"
+}
+
+# say NAME LINE...: NAME's probe sends each line as a datagram (escapes: \xHH, \n, ...).
+say() {
+    local name=$1
+    shift
+    printf '%s\n' "$@" >&"${FD[$name]}"
+}
+
+# enter NAME...: a probe member for each NAME, logged in.
+enter() {
+    local name
+    for name in "$@"; do
+        member "$name"
+        say "$name" "L $name"
+        expect "$name" OK
+    done
+}
+
+_has_lines() {
+    [[ -e $1 ]] && (($(wc -l <"$1") >= $2))
+}
+
+# expect NAME LINE...: the next datagrams NAME receives are exactly these, in this order.
+expect() {
+    local name=$1 out=$T/$1.out want n line
+    shift
+    for want in "$@"; do
+        n=$((SEEN[$name] + 1))
+        if ! wait_until 5 _has_lines "$out" "$n" 2>/dev/null; then
+            fail "$name got no datagram $n (expected '$want'); it got:" "$(cat "$out")"
+            return 1
+        fi
+        line=$(sed -n "${n}p" "$out")
+        [[ $line == "$want" ]] || {
+            fail "$name's datagram $n is '$line', expected '$want'"
+            return 1
+        }
+        SEEN[$name]=$n
+    done
+}
+
+# got_nothing_else NAME...: no datagram has arrived beyond those expect has checked.
+# (Call it after a marker: a datagram every member expects, sent after the thing that
+# must have had no effect - loopback keeps the order, so anything caused earlier would
+# have arrived before the marker.)
+got_nothing_else() {
+    local name
+    for name in "$@"; do
+        (($(wc -l <"$T/$name.out") == SEEN[$name])) ||
+            { fail "$name got more:" "$(sed -n "$((SEEN[$name] + 1)),\$p" "$T/$name.out")"; return 1; }
+    done
+}
+
+# ask LINE...: a new probe (a new address) sends the lines and prints the N replies it
+# expects, N being the number of lines.
+ask() {
+    run -0 --separate-stderr timeout 10 "$P/chat-probe" -p "$PORT" -n "$#" -w 3000 \
+        < <(printf '%s\n' "$@")
+    assert_eq "$stderr" ""
+}
+
+# The pids of the processes called chat-client whose parent is $1 (zombies included).
+clients_of() {
+    local c
+    for c in $(children_of "$1"); do
+        [[ $(cat "/proc/$c/comm" 2>/dev/null) == chat-client ]] && printf '%s\n' "$c"
+    done
+    return 0
+}
+
+# no_chat_orphans: no chat-server or chat-client has been left to the subreaper that
+# tests/run.sh puts above bats (what a script that forgot its children leaves behind).
+no_chat_orphans() {
+    [[ -n ${POSIXLABS_SUBREAPER:-} ]] || return 0
+    local c left=()
+    for c in $(children_of "$POSIXLABS_SUBREAPER"); do
+        [[ $(cat "/proc/$c/comm" 2>/dev/null) == chat-* ]] && left+=("$c")
+    done
+    ((${#left[@]} == 0)) || fail "left running:" "$(ps -o pid,ppid,stat,cmd -p "${left[*]}")"
+}
+
+_has_client() {
+    [[ -n $(clients_of "$1") ]]
+}
+
+@test "every program: -h exits 0 with its usage, bad usage exits 2" {
+    local prog
+    for prog in chat-server chat-client chat-probe chat-crowd; do
+        run -0 --separate-stderr timeout 5 "$P/$prog" -h
+        assert_match "${lines[0]}" "^usage: $prog "
+        assert_eq "$stderr" ""
+        run -2 --separate-stderr timeout 5 "$P/$prog" -Z
+        assert_eq "$stderr" "$prog: unknown option -Z
+Try '$prog -h' for help."
+        run -2 --separate-stderr timeout 5 "$P/$prog" -p 65536
+        assert_match "$stderr" "^$prog: bad port '65536'"
+    done
+    run -2 --separate-stderr timeout 5 "$P/chat-client"
+    assert_match "$stderr" "^chat-client: give one NAME to join as"
+    run -2 --separate-stderr timeout 5 "$P/chat-client" alice bob
+    run -2 --separate-stderr timeout 5 "$P/chat-server" extra
+    run -2 --separate-stderr timeout 5 "$P/chat-server" -t 0
+    assert_match "$stderr" "^chat-server: bad timeout in seconds '0'"
+    run -2 --separate-stderr timeout 5 "$P/chat-server" -m
+    assert_match "$stderr" "^chat-server: option -m needs an argument"
+    run -0 --separate-stderr timeout 5 "$P/chat-members" -h
+    assert_match "${lines[0]}" "^usage: chat-members "
+    run -2 --separate-stderr timeout 5 "$P/chat-members" -Z
+    assert_eq "$stderr" "chat-members: unknown option -Z
+Try 'chat-members -h' for help."
+    run -2 --separate-stderr timeout 5 "$P/chat-members" -n 0
+    assert_match "$stderr" "^chat-members: bad number of members '0'"
+}
+
+@test "server: first line 'listening on HOST:PORT'; -H names the address; a busy port is an error" {
+    start_server "$T/a.out" "$P/chat-server" -H localhost -p 0
+    assert_match "$SERVER_HOST" '^127\.0\.0\.1$'
+    ((SERVER_PORT > 0))
+    run -1 --separate-stderr timeout 5 "$P/chat-server" -p "$SERVER_PORT"
+    assert_eq "$output" ""
+    assert_eq "$stderr" "chat-server: bind 127.0.0.1:$SERVER_PORT: Address already in use"
+    run -1 --separate-stderr timeout 10 "$P/chat-server" -H no-such-host.invalid
+    assert_match "$stderr" "^chat-server: cannot resolve host 'no-such-host.invalid'"
+}
+
+@test "login: OK; names of 1-32 bytes of [A-Za-z0-9_-]; taken, case-sensitive, free again after Q" {
+    start_chat
+    ask "L alice"
+    assert_eq "$output" OK
+    ask "L Alice" "L a" "L 0123456789abcdefghijABCDEFGHIJ_-" "L x\n"
+    assert_eq "$output" $'OK\nERR already logged in\nERR already logged in\nERR already logged in'
+    ask "L a"
+    assert_eq "$output" OK
+    ask "L 0123456789abcdefghijABCDEFGHIJ_-"
+    assert_eq "$output" OK
+    ask "L 0123456789abcdefghijABCDEFGHIJ_-x" "L " "L a b" "L al.ice" "L al\x00ice" "L \xe5\xb0\x8f\xe6\x98\x8e"
+    assert_eq "$output" "$(printf 'ERR invalid name\n%.0s' 1 2 3 4 5 6)"
+    ask "L alice"
+    assert_eq "$output" "ERR name taken"
+    # "L alice\n": the one trailing newline is stripped, so the name is alice
+    ask "L alice\n"
+    assert_eq "$output" "ERR name taken"
+    # alice (another address) leaves; her name is free again
+    enter bob
+    ask "L carol" "Q carol" "L carol"
+    assert_eq "$output" $'OK\nOK\nOK'
+    expect bob "J carol" "X carol" "J carol"
+    assert_eq "$(grep -c '^join ' "$LOG")" 7
+    run grep -E '^refuse L from 127\.0\.0\.1:[0-9]+: (name taken|invalid name|already logged in)$' "$LOG"
+    assert_eq "${#lines[@]}" 11
+}
+
+@test "requests: anything that is not L, C, Q or H with a space is 'ERR unknown command'" {
+    start_chat
+    # an empty datagram, a lone letter, lower case, no space, an unknown letter, a server word
+    ask "" "L" "H" "l alice" "Lalice" "Z alice" "J alice" "OK" "C"
+    assert_eq "$output" "$(printf 'ERR unknown command\n%.0s' 1 2 3 4 5 6 7 8 9)"
+    assert_eq "$(grep -c '^refuse datagram from 127\.0\.0\.1:[0-9]*: unknown command$' "$LOG")" 9
+}
+
+@test "join, message and leave notices reach every other member, never the sender (PROTOCOL.md's session)" {
+    start_chat
+    enter alice bob
+    enter carol
+    say alice "C alice hello, room"
+    expect bob "J carol" "M alice hello, room"
+    expect carol "M alice hello, room"
+    say bob "C bob hi alice"
+    expect alice "J bob" "J carol" "M bob hi alice"
+    expect carol "M bob hi alice"
+    say bob "Q bob"
+    expect bob OK # sent after the X to the others: they have theirs now
+    expect alice "X bob"
+    expect carol "X bob"
+    say carol "C carol bye" "Q carol"
+    expect carol OK
+    expect alice "M carol bye" "X carol"
+    say alice "Q alice"
+    expect alice OK
+    got_nothing_else alice bob carol
+    output=$(cat "$T/alice.out")
+    assert_readme_output "$PROTOCOL" session-alice
+    output=$(cat "$T/bob.out")
+    assert_readme_output "$PROTOCOL" session-bob
+    output=$(cat "$T/carol.out")
+    assert_readme_output "$PROTOCOL" session-carol
+    run grep -E '^(join|message|leave)' "$LOG"
+    assert_readme_output "$PROTOCOL" session-log
+}
+
+@test "impersonation: C, Q and H for someone else's name are refused, and nothing else happens" {
+    start_chat
+    enter alice bob
+    # mallory (not a member) and bob (a member) speak, leave and beat for alice
+    ask "C alice I am alice" "Q alice" "H alice" "C nobody hi" "Q nobody" "H nobody" "C al\x1bice x"
+    assert_eq "$output" "$(printf 'ERR not logged in\n%.0s' 1 2 3 4 5 6 7)"
+    say bob "C alice I am alice" "Q alice" "H alice"
+    expect bob "ERR not logged in" "ERR not logged in" "ERR not logged in"
+    # alice is still in: the name is taken, and she can speak (the marker for everyone)
+    ask "L alice"
+    assert_eq "$output" "ERR name taken"
+    say alice "C alice still here"
+    expect bob "M alice still here"
+    expect alice "J bob"
+    got_nothing_else alice bob
+    assert_eq "$(grep -c ': not logged in$' "$LOG")" 10
+    run grep -c '^leave ' "$LOG"
+    assert_eq "$output" 0
+}
+
+@test "control characters in text are replaced by spaces (C and the administrator)" {
+    start_chat
+    enter alice bob
+    say alice 'C alice a\x1b[2Jb\x07c\x00d\x7fe\tf\rg\x9bh \xe4\xbd\xa0\xe5\xa5\xbd'
+    # one trailing newline is stripped; a second one is text, made a space
+    say alice 'C alice two\n\n'
+    say alice 'C alice' # no text: an empty one
+    expect bob "M alice a [2Jb c d e f g"$'\x9b'"h 你好" "M alice two " "M alice "
+    expect alice "J bob"
+    got_nothing_else alice bob
+}
+
+@test "length: a 1024-byte datagram is forwarded, 1025 bytes (even ending in a newline) are refused" {
+    start_chat
+    enter alice bob
+    local a1016 a1015 a1017
+    a1016=$(head -c 1016 /dev/zero | tr '\0' a)
+    a1015=${a1016:1}
+    a1017=${a1016}a
+    say alice "C alice $a1016"        # 8 + 1016 = 1024 bytes
+    say alice "C alice $a1015\n"      # 1024 bytes with the newline
+    say alice "C alice $a1017"        # 1025
+    say alice "C alice $a1016\n"      # 1025 with the newline
+    say alice "C alice $(head -c 65000 /dev/zero | tr '\0' b)"
+    expect alice "J bob" "ERR message too long" "ERR message too long" "ERR message too long"
+    say alice "C alice end"
+    expect bob "M alice $a1016" "M alice $a1015" "M alice end"
+    got_nothing_else alice bob
+    assert_eq "$(grep -c '^refuse datagram from .*: message too long$' "$LOG")" 3
+    # the server's M is as long as the C that brought it: 1024 bytes
+    assert_eq "$(sed -n 2p "$T/bob.out" | wc -c)" 1025
+}
+
+@test "the administrator's lines go to everyone as 'A <text>'; the end of stdin changes nothing" {
+    open_fifo admin
+    start_bg_stdin "$T/admin.in" "$T/server.out" "$P/chat-server" -p 0
+    SERVER_PID=$BG_PID
+    local line
+    line=$(wait_for_line "$T/server.out" '^listening on ')
+    PORT=${line##*:}
+    LOG=$T/server.out.err
+    enter alice bob
+    say admin "welcome, both of you" "" $'tab\there \e[31mred'
+    expect alice "J bob" "A welcome, both of you" "A " "A tab here  [31mred"
+    expect bob "A welcome, both of you" "A " "A tab here  [31mred"
+    # every line is sent, the empty one too; a long line goes out in pieces of 1022 bytes
+    say admin "$(head -c 1500 /dev/zero | tr '\0' z)"
+    expect bob "A $(head -c 1022 /dev/zero | tr '\0' z)" "A $(head -c 478 /dev/zero | tr '\0' z)"
+    printf 'last words' >&"${FD[admin]}" # no newline, then the end of input
+    close_input admin
+    expect bob "A last words"
+    wait_for_line "$LOG" '^standard input closed: the administrator is silent; the room goes on$' >/dev/null
+    ask "L carol"
+    assert_eq "$output" OK
+    expect alice "A $(head -c 1022 /dev/zero | tr '\0' z)" "A $(head -c 478 /dev/zero | tr '\0' z)" \
+        "A last words" "J carol"
+    run grep -c '^admin: [0-9]* bytes to 2 members$' "$LOG"
+    assert_eq "$output" 6
+}
+
+@test "room full: -m caps the members" {
+    start_chat -m 2
+    ask "L a"
+    ask "L b"
+    ask "L c"
+    assert_eq "$output" "ERR room full"
+    ask "Q a"
+    assert_eq "$output" "ERR not logged in" # another address: a is not ours to end
+    grep -q '^refuse L from .*: room full$' "$LOG"
+}
+
+@test "timeout: silent members are dropped oldest first; H counts, a forged H does not" {
+    local secs=$((2 * TIMEOUT_SCALE))
+    start_chat -t "$secs"
+    ask "L ghost" # says nothing after this
+    enter alice   # will send a heartbeat
+    ask "L bob"   # says nothing after this
+    ask "H ghost" # forged: ghost is not this address's name
+    assert_eq "$output" "ERR not logged in"
+    say alice "H alice" "?" # the reply to "?" proves the H was handled
+    expect alice "J bob" "ERR unknown command"
+    # Last heard from: ghost, then bob, then alice. A member is told of the others' drops.
+    wait_for_line "$LOG" '^drop alice: ' $((secs + 10)) >/dev/null
+    expect alice "X ghost" "X bob"
+    got_nothing_else alice
+    run grep '^drop' "$LOG"
+    assert_eq "$output" "drop ghost: silent for $secs s, told 2 members
+drop bob: silent for $secs s, told 1 member
+drop alice: silent for $secs s, told 0 members"
+    ask "L ghost"
+    assert_eq "$output" OK
+}
+
+@test "200 members: every join, message and leave reaches every other member; nothing lost or echoed" {
+    start_chat
+    local fds
+    fds=$(fd_count "$SERVER_PID")
+    run -0 --separate-stderr timeout 60 "$P/chat-crowd" -p "$PORT" -n 200
+    assert_readme_output "$README" chat-crowd
+    assert_eq "$stderr" ""
+    assert_eq "$(grep -c '^join ' "$LOG")" 200
+    assert_eq "$(grep -c '^message from m[0-9]*: 1[345] bytes to 199 members$' "$LOG")" 200
+    assert_eq "$(fd_count "$SERVER_PID")" "$fds"
+    assert_eq "$(zombies_of "$SERVER_PID")" ""
+    kill -0 "$SERVER_PID"
+}
+
+@test "chat-members: the member table's hash lookups against a linear scan, every answer checked" {
+    run -0 --separate-stderr timeout $((60 * TIMEOUT_SCALE)) "$P/chat-members"
+    assert_readme_output "$README" chat-members
+    assert_eq "$stderr" ""
+    run -0 --separate-stderr timeout 10 "$P/chat-members" -n 1 -k 1
+    assert_eq "${lines[0]}" "1 members, 1 lookups of a random member each way:"
+}
+
+# shutdown_by SIG: the server, stopped by SIG, tells its members and exits 0.
+shutdown_by() {
+    start_chat
+    enter alice bob
+    kill -"$1" "$SERVER_PID"
+    wait_exit "$SERVER_PID"
+    assert_eq "$BG_STATUS" 0
+    expect alice "J bob" "A server shutting down"
+    expect bob "A server shutting down"
+    assert_eq "$(tail -n1 "$LOG")" "shutting down on SIG$1: told 2 members"
+}
+
+@test "SIGTERM: 'A server shutting down' to everyone, exit 0" {
+    shutdown_by TERM
+}
+
+@test "SIGINT: 'A server shutting down' to everyone, exit 0" {
+    shutdown_by INT
+}
+
+@test "two chat-clients with piped input: rendered lines; both processes of each gone after quit" {
+    start_chat
+    open_fifo bobc
+    start_bg_stdin "$T/bobc.in" "$T/bob.txt" "$P/chat-client" -p "$PORT" bob
+    local bob=$BG_PID kid
+    wait_for_line "$LOG" '^join bob ' >/dev/null
+    wait_until 5 _has_client "$bob"
+    kid=$(clients_of "$bob")
+    assert_eq "$(proc_state "$kid")" S # the sender, waiting for a line
+
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    run -0 --separate-stderr bash -c 'printf "hello\nquit\n" | timeout 10 "$0" -p "$1" alice' \
+        "$P/chat-client" "$PORT"
+    assert_eq "$output" ""
+    assert_eq "$stderr" ""
+    no_chat_orphans # an orphaned sender would be adopted there
+    wait_for_line "$T/bob.txt" '^alice left$' >/dev/null
+    output=$(cat "$T/bob.txt")
+    assert_readme_output "$README" client-bob
+    assert_eq "$(zombies_of "$bob")" ""
+
+    say bobc "bye"
+    close_input bobc
+    wait_exit "$bob"
+    assert_eq "$BG_STATUS" 0
+    [[ ! -e /proc/$kid ]] || fail "bob's sender $kid outlived its parent"
+    assert_eq "$(cat "$T/bob.txt.err")" ""
+    output=$(cat "$LOG")
+    assert_readme_output "$README" server-log
+}
+
+@test "chat-client: a refused login with piped input exits 1 with the reason; no server: exit 1" {
+    start_chat
+    ask "L alice"
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    run -1 --separate-stderr bash -c 'echo hi | timeout 10 "$0" -p "$1" alice' "$P/chat-client" "$PORT"
+    assert_eq "$output" ""
+    output=$stderr
+    assert_readme_output "$README" client-refused
+    run -1 --separate-stderr timeout 10 "$P/chat-client" -p "$PORT" 'bad name' </dev/null
+    assert_eq "$stderr" "chat-client: login refused: invalid name"
+    local port=$PORT
+    kill -TERM "$SERVER_PID"
+    wait_exit "$SERVER_PID"
+    run -1 --separate-stderr timeout 10 "$P/chat-client" -p "$port" carol </dev/null
+    assert_eq "$stderr" "chat-client: no chat server at 127.0.0.1:$port (connection refused)"
+}
+
+@test "chat-client at a terminal: a taken name makes it ask for another" {
+    command -v script >/dev/null || skip "script (util-linux) is not installed"
+    start_chat
+    ask "L alice"
+    run -0 timeout 20 script -qec "$P/chat-client -p $PORT alice" /dev/null < <(printf 'bob\nquit\n')
+    assert_contains "$output" "name taken; another name: "
+    assert_contains "$output" "joined as bob; type a line to send it, quit (or Ctrl-D) to leave"
+    wait_for_line "$LOG" '^leave bob ' >/dev/null
+}
+
+@test "chat-client: heartbeats every -i seconds; what a hostile server sends is shown harmless" {
+    # a chat-probe plays the server
+    open_fifo fake
+    start_bg_stdin "$T/fake.in" "$T/fake.out" "$P/chat-probe" -s -p 0
+    local line
+    line=$(wait_for_line "$T/fake.out" '^listening on ')
+    SEEN[fake]=1
+    open_fifo alice
+    start_bg_stdin "$T/alice.in" "$T/alice.txt" "$P/chat-client" -p "${line##*:}" -i 1 alice
+    local alice=$BG_PID
+    expect fake "L alice"
+    say fake OK
+    expect fake "H alice" "H alice"
+    say fake 'M mallory \x1b]0;pwned\x07\x1b[2Jhi' 'J bad name' 'A hello\x00world' 'OK' 'ERR so sorry'
+    say alice "hi"
+    wait_for_line "$T/fake.out" '^C alice hi$' >/dev/null
+    close_input alice
+    wait_for_line "$T/fake.out" '^Q alice$' >/dev/null
+    say fake OK
+    wait_exit "$alice"
+    assert_eq "$BG_STATUS" 0
+    assert_eq "$(cat "$T/alice.txt")" "mallory:  ]0;pwned  [2Jhi
+admin: hello world"
+    assert_eq "$(cat "$T/alice.txt.err")" "chat-client: the server says: so sorry"
+}
+
+@test "chat-client: SIGTERM leaves the room (exit 0); SIGKILL to the parent takes the sender along" {
+    start_chat
+    open_fifo bobc
+    start_bg_stdin "$T/bobc.in" "$T/bob.txt" "$P/chat-client" -p "$PORT" bob
+    local bob=$BG_PID kid
+    wait_for_line "$LOG" '^join bob ' >/dev/null
+    wait_until 5 _has_client "$bob"
+    kid=$(clients_of "$bob")
+    kill -TERM "$bob"
+    wait_exit "$bob"
+    assert_eq "$BG_STATUS" 0
+    [[ ! -e /proc/$kid ]]
+    wait_for_line "$LOG" '^leave bob ' >/dev/null
+
+    start_bg_stdin "$T/bobc.in" "$T/bob2.txt" "$P/chat-client" -p "$PORT" carol
+    bob=$BG_PID
+    wait_for_line "$LOG" '^join carol ' >/dev/null
+    wait_until 5 _has_client "$bob"
+    kid=$(clients_of "$bob")
+    kill -KILL "$bob"
+    wait_gone "$kid" # PR_SET_PDEATHSIG: the kernel sends it SIGTERM
+}
+
+@test "valgrind: chat-server, chat-client (both processes), the test tools, chat_fanout: no errors, leaks, open fds" {
+    [[ $BIN != */build/* ]] || skip "valgrind does not run sanitized programs"
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    local log=$T/vg-server.log
+    start_server "$T/vg.out" valgrind -q --error-exitcode=99 --leak-check=full \
+        --errors-for-leak-kinds=definite --track-fds=yes --log-file="$log" \
+        "$P/chat-server" -p 0 -t 5
+    PORT=$SERVER_PORT
+    enter bob
+    vg "$P/chat-client" -p "$PORT" alice < <(printf 'hello\nquit\n')
+    expect bob "J alice" "M alice hello" "X alice"
+    vg "$P/chat-crowd" -p "$PORT" -n 20
+    vg "$P/chat-probe" -p "$PORT" -n 2 < <(printf '%s\n' "L probe" "Q probe")
+    vg "$P/chat-members" -n 20 -k 100
+    # the benchmark's program too (its sender child leaves with _exit, sockets still open)
+    vg --parent-fds-only "$BIN/bench/chatroom/chat_fanout" -r 3 -m 20 raw
+    # one reply each, but "C x hi", which has none
+    run -0 timeout 30 "$P/chat-probe" -p "$PORT" -n 5 < <(printf '%s\n' "L x" "C x hi" Z "C y hi" "L y" "Q x")
+    assert_eq "$output" $'OK\nERR unknown command\nERR not logged in\nERR already logged in\nOK'
+    kill -TERM "$SERVER_PID"
+    wait_exit "$SERVER_PID" 30
+    assert_eq "$BG_STATUS" 0
+    ! grep -q 'ERROR SUMMARY: [1-9]' "$log" || fail "valgrind:" "$(cat "$log")"
+    # every fd open at exit must have been inherited (see vg in helpers.bash)
+    awk '/Open (file descriptor|AF_[A-Z0-9]+ socket) [0-9]+/ { if (fd && !inh) bad = 1
+             fd = ($0 !~ /vg-server\.log/); inh = 0; next }
+         /inherited from parent/ { inh = 1 }
+         END { if (fd && !inh) bad = 1; exit bad }' "$log" || fail "valgrind: fd left open:" "$(cat "$log")"
+}
+
+@test "demo.sh: three scripted members, the administrator, everything stopped at the end" {
+    run -0 --separate-stderr timeout 60 "$TOP/$DIR/demo.sh" "$BIN"
+    assert_line_matches '^== The chatroom'
+    assert_line_matches '^alice> bob: hi alice, hi carol$'
+    assert_line_matches '^carol> admin: the room closes in a minute$'
+    assert_line_matches '^server> leave carol \(0 members\)$'
+    assert_line_matches '^\(chat-server has exited with status 0\)$'
+    assert_eq "$stderr" ""
+    no_chat_orphans
+}
+
+@test "demo.sh: stopped half-way (SIGTERM, as Ctrl-C would), it stops the server and the clients" {
+    start_bg "$T/demo.out" "$TOP/$DIR/demo.sh" "$BIN"
+    local demo=$BG_PID
+    wait_for_line "$T/demo.out" '^carol> alice: hello! is the admin here\?$' 30 >/dev/null
+    kill -TERM "$demo"
+    wait_exit "$demo" 20
+    assert_eq "$BG_STATUS" 143
+    no_chat_orphans
+}
+
+@test "bench/chatroom: a quick run gives both variants for 10, 100 and 500 receivers, nothing lost" {
+    local out=$T/bench
+    run -0 --separate-stderr timeout $((120 * TIMEOUT_SCALE)) "$TOP/bench/run.sh" -q -o "$out" chatroom
+    assert_eq "$stderr" ""
+    # shellcheck disable=SC2016  # $1, $2 are awk's fields
+    run -0 awk -F, '!/^#/ { print $1 "," $2 }' "$out/chatroom.csv"
+    assert_eq "$output" "10 receivers,raw sendto loop
+10 receivers,chat-server
+100 receivers,raw sendto loop
+100 receivers,chat-server
+500 receivers,raw sendto loop
+500 receivers,chat-server"
+    run -0 grep -c '^## lost 0 of [0-9]*, unexpected 0$' "$out/chatroom.csv"
+    assert_eq "$output" 6
+    grep -q '^# note: datagrams lost in this run: 0 of [0-9]*$' "$out/chatroom.csv"
+    no_chat_orphans
+}
