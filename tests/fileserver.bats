@@ -377,6 +377,39 @@ seven"
     assert_eq "$(ls -A "$LIB")" same
 }
 
+# Bytes of disk the hidden upload file holds (reserved or written), or nothing.
+upload_bytes() {
+    local f
+    for f in "$LIB"/.upload-*; do
+        [[ -e $f ]] && stat -c '%b %B' "$f" | awk '{ print $1 * $2 }'
+    done
+}
+upload_bytes_within() { # upload_bytes_within LOW HIGH
+    local b
+    b=$(upload_bytes)
+    [[ -n $b ]] && ((b >= $1 && b <= $2))
+}
+
+@test "P: disk space is reserved just ahead of what arrived, so announcing 1 GiB holds 64 MiB" {
+    : >"$LIB/probe"
+    command -v fallocate >/dev/null && fallocate -n -l 1M "$LIB/probe" ||
+        skip "this file system cannot reserve space (fallocate): nothing to check"
+    rm "$LIB/probe"
+    local M=$((1024 * 1024)) a line
+    serve
+    exec {a}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    printf 'P big 1073741824\n' >&"$a"
+    read -r -t 10 -u "$a" line
+    assert_eq "$line" OK
+    wait_until 10 upload_bytes_within $((64 * M)) $((65 * M)) # 64 MiB ahead, not 1 GiB
+    head -c $((40 * M)) /dev/zero >&"$a" # past half of it: the next 64 MiB
+    wait_until 10 upload_bytes_within $((128 * M)) $((129 * M))
+    exec {a}>&-
+    wait_until kids_are 0
+    no_upload_left
+    log_has 'P "big" 1073741824: upload abandoned, nothing stored: the client left in the middle of an upload$'
+}
+
 @test "requests split byte by byte, and pipelined in one write, give the same replies" {
     printf 'hello\n' >"$LIB/hello.txt"
     serve

@@ -5,13 +5,16 @@
  *   sendfile(sock, file): the kernel hands the file's page-cache pages to TCP; the bytes
  *     never visit user space (read()+write() would copy each byte twice);
  *   splice(sock -> pipe -> file): the received data moves by page reference into a pipe,
- *     and from the pipe into the file with one copy (recv()+write() makes two).
+ *     and from the pipe into the file with one copy (recv()+write() makes two);
+ *   and, for uploads, fallocate() and sync_file_range(): disk space reserved ahead of the
+ *     data in large pieces, and the writing to disk started while the rest arrives (see
+ *     store_ahead() below).
  * Both are bounded by the same rule as the plain variant: exactly the announced size,
  * never a byte of the next request. The plain read()/write() variant is kept, selectable,
  * so that the benchmark can show what the zero-copy calls save.
  * Observe: strace -f -e trace=sendfile,splice,read,write ./file-server   (then a GET/PUT)
  */
-#define _GNU_SOURCE /* splice() and F_SETPIPE_SZ are Linux extensions */
+#define _GNU_SOURCE /* splice(), F_SETPIPE_SZ, fallocate(), sync_file_range(): Linux only */
 #include "netio.h"
 
 #include <errno.h>
@@ -27,6 +30,8 @@ volatile sig_atomic_t netio_interrupted;
 #define PLAIN_BUFSIZE (256 * 1024) /* the user-space buffer of the plain variant */
 #define PIPE_CHUNK (1024 * 1024)   /* what one splice() moves at most (the pipe's size) */
 #define SEND_CHUNK (1024 * 1024)   /* sendfile() per call when progress is reported */
+#define ALLOC_AHEAD (64 * 1024 * 1024)    /* uploads: disk space reserved ahead of the data */
+#define WRITEBACK_CHUNK (8 * 1024 * 1024) /* uploads: start writing back every 8 MiB stored */
 
 static char plain_buf[PLAIN_BUFSIZE];
 
@@ -139,6 +144,42 @@ enum xfer_result xfer_send_file(int sock, int file, uint64_t size, const struct 
     return XFER_OK;
 }
 
+/* Uploads (x->upload) get two hints to the kernel while the body arrives. Both are only
+ * hints, so their errors are ignored (and errno kept): the writes and the caller's fsync()
+ * report whatever really fails, and a file system without them simply goes on.
+ * - fallocate(FALLOC_FL_KEEP_SIZE) reserves the next ALLOC_AHEAD bytes of disk in one
+ *   call, instead of block by block as the writes come. Only ahead of what arrived:
+ *   reserving the announced size at once would let a client that announces 1 GiB and then
+ *   sends nothing hold 1 GiB of disk until its timeout.
+ * - sync_file_range(SYNC_FILE_RANGE_WRITE) starts writing the last WRITEBACK_CHUNK bytes to
+ *   the disk, without waiting. The upload must be on the disk before its final OK (fsync);
+ *   left to that fsync, the whole file would be written only at the end, with the network
+ *   idle. Started early, the disk writes while the next bytes arrive.
+ * bench/fileserver measured what each buys (bench/fileserver/README.md). */
+struct ahead {
+    uint64_t allocated; /* bytes of the file reserved so far */
+    uint64_t flushed;   /* bytes whose writeback was started */
+};
+
+static void store_ahead(const struct xfer *x, int file, struct ahead *a, uint64_t stored,
+                        uint64_t size)
+{
+    if (!x->upload || file == -1)
+        return;
+    int saved = errno;
+    if (a->allocated < size && stored + ALLOC_AHEAD / 2 >= a->allocated) {
+        uint64_t len = size - a->allocated < ALLOC_AHEAD ? size - a->allocated : ALLOC_AHEAD;
+        (void)fallocate(file, FALLOC_FL_KEEP_SIZE, (off_t)a->allocated, (off_t)len);
+        a->allocated += len;
+    }
+    if (stored - a->flushed >= WRITEBACK_CHUNK) {
+        (void)sync_file_range(file, (off_t)a->flushed, (off_t)(stored - a->flushed),
+                              SYNC_FILE_RANGE_WRITE);
+        a->flushed = stored;
+    }
+    errno = saved;
+}
+
 /* Read up to len bytes of the body from the socket into plain_buf. */
 static ssize_t read_body(int sock, size_t len)
 {
@@ -158,7 +199,7 @@ static void store(int file, const char *buf, size_t len, int *write_errno)
 
 /* The plain variant, and the fallback: read() into a buffer, write() to the file. */
 static enum xfer_result recv_plain(int sock, int file, uint64_t size, uint64_t done,
-                                   const struct xfer *x, int *write_errno)
+                                   const struct xfer *x, struct ahead *a, int *write_errno)
 {
     while (done < size) {
         if (stopped())
@@ -170,6 +211,7 @@ static enum xfer_result recv_plain(int sock, int file, uint64_t size, uint64_t d
             return XFER_EOF;
         store(file, plain_buf, (size_t)n, write_errno);
         done += (uint64_t)n;
+        store_ahead(x, file, a, done, size);
         report(x, done);
     }
     return XFER_OK;
@@ -189,11 +231,11 @@ static void drain_pipe(int pfd, ssize_t inpipe, int file, int *write_errno)
  * splice (EINVAL) gets the plain loop instead; so does a file that refuses a write (disk
  * full, file too large): then the plain loop only discards, to keep the stream in step. */
 static enum xfer_result recv_splice(int sock, int file, uint64_t size, uint64_t done,
-                                    const struct xfer *x, int *write_errno)
+                                    const struct xfer *x, struct ahead *a, int *write_errno)
 {
     int p[2];
     if (pipe(p) == -1)
-        return recv_plain(sock, file, size, done, x, write_errno);
+        return recv_plain(sock, file, size, done, x, a, write_errno);
     fcntl(p[1], F_SETPIPE_SZ, PIPE_CHUNK); /* best effort: 64 KiB pipes work too */
     enum xfer_result res = XFER_OK;
     int fallback = 0;
@@ -231,6 +273,7 @@ static enum xfer_result recv_splice(int sock, int file, uint64_t size, uint64_t 
             break;
         }
         done += (uint64_t)n;
+        store_ahead(x, file, a, done, size);
         report(x, done);
     }
     int saved = errno;
@@ -238,7 +281,7 @@ static enum xfer_result recv_splice(int sock, int file, uint64_t size, uint64_t 
     close(p[1]);
     errno = saved;
     if (res == XFER_OK && done < size)
-        res = recv_plain(sock, file, size, done, x, write_errno);
+        res = recv_plain(sock, file, size, done, x, a, write_errno);
     return res;
 }
 
@@ -249,11 +292,13 @@ enum xfer_result xfer_recv_file(struct conn *c, int file, uint64_t size, const s
     /* First what the line reader already holds: a body often arrives with its request. */
     size_t have = c->end - c->start;
     size_t take = have < size ? have : (size_t)size;
+    struct ahead a = {0, 0};
+    store_ahead(x, file, &a, 0, size);
     store(file, c->buf + c->start, take, write_errno);
     c->start += take;
     if (take > 0)
         report(x, take);
     if (x->plain || file == -1)
-        return recv_plain(c->fd, file, size, take, x, write_errno);
-    return recv_splice(c->fd, file, size, take, x, write_errno);
+        return recv_plain(c->fd, file, size, take, x, &a, write_errno);
+    return recv_splice(c->fd, file, size, take, x, &a, write_errno);
 }

@@ -48,6 +48,7 @@ typedef void progress_fn(void *arg, uint64_t done);
 
 struct xfer {
     int plain;             /* 1: read()/write() through a buffer, not sendfile()/splice() */
+    int upload;            /* receiving a new file that the caller will fsync afterwards */
     progress_fn *progress; /* may be NULL */
     void *arg;
 };
@@ -63,7 +64,8 @@ enum xfer_result {
 enum xfer_result xfer_send_file(int sock, int file, uint64_t size, const struct xfer *x);
 
 /* Receive exactly size bytes from c (its buffered bytes first) into file; file -1 discards
- * them. If writing to the file fails, *write_errno gets the error and the rest of the body
+ * them. With x->upload, disk space is reserved ahead of the data and the writing to disk
+ * is started every few MiB, so that the caller's fsync() afterwards finds little left. If writing to the file fails, *write_errno gets the error and the rest of the body
  * is still read and discarded, so that the stream stays in step; otherwise it is 0. */
 enum xfer_result xfer_recv_file(struct conn *c, int file, uint64_t size, const struct xfer *x,
                                 int *write_errno);

@@ -272,6 +272,7 @@ void session_run(const struct server_config *cfg, struct library *lib, int sock,
     s.lib = lib;
     s.peer = peer;
     s.xfer.plain = cfg->plain;
+    s.xfer.upload = 1; /* every upload goes into a new file, fsync'd before its final OK */
     conn_init(&s.conn, sock);
     set_timeout(sock, SO_RCVTIMEO, cfg->idle_seconds);
     set_timeout(sock, SO_SNDTIMEO, cfg->idle_seconds);
