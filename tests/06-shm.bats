@@ -138,7 +138,10 @@ Try '$p -h' for help."
 
     run -0 --separate-stderr timeout 10 "$P/shm_array" -z 1000
     assert_match "${lines[1]}" "^child [0-9]+: fstat says 4000 bytes, so 1000 ints: 0 0 0 "
-    assert_eq "$(grep -o ' 100' <<<"${lines[3]}" | wc -l)" 1000
+    # Exactly 1000 values, each 100 (compared after the prefix: a pid like 10011 would
+    # also contain " 100").
+    assert_match "${lines[3]}" "^parent [0-9]+: after the child: 100 "
+    assert_eq "${lines[3]#*: after the child: }" "$(yes 100 | head -n 1000 | paste -sd ' ')"
 }
 
 @test "shm_value, shm_array, shm_race: an existing object is left alone (O_EXCL)" {
