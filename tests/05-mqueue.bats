@@ -12,20 +12,10 @@ setup() {
     QNAME=/posixlabs-05-t$$-$BATS_TEST_NUMBER
 }
 
-# The message queues of this lab that exist now, one name a line. Linux shows the queues
-# as files of an mqueue file system; when /dev/mqueue is not mounted, one is mounted in a
-# private mount namespace just to list it (which needs root). Fails if neither works.
+# The message queues of this lab that exist now, one name a line (fails where they cannot
+# be listed).
 lab_queues() {
-    local all dir=$BATS_TEST_TMPDIR/mqueue
-    if mountpoint -q /dev/mqueue 2>/dev/null; then
-        all=$(ls -A /dev/mqueue) || return 1
-    else
-        mkdir -p "$dir"
-        # shellcheck disable=SC2016  # expanded by the inner sh
-        all=$(unshare -m sh -c 'mount -t mqueue none "$1" && ls -A "$1"' sh "$dir" 2>/dev/null) ||
-            return 1
-    fi
-    printf '%s\n' "$all" | grep '^posixlabs-05-' || true
+    mqueue_names posixlabs-05-
 }
 
 # Succeeds if the queue NAME exists (mq_info -o opens it without creating it).

@@ -77,12 +77,7 @@ children_are() {
 @test "every program: -h prints the usage (exit 0), bad usage exits 2 with a message" {
     local prog
     for prog in echo-server echo-client echo-load; do
-        run -0 --separate-stderr timeout 5 "$P/$prog" -h
-        assert_match "${lines[0]}" "^usage: $prog "
-        assert_eq "$stderr" ""
-        run -2 --separate-stderr timeout 5 "$P/$prog" -Z
-        assert_eq "$stderr" "$prog: unknown option -Z
-Try '$prog -h' for help."
+        assert_usage "$P/$prog"
         run -2 --separate-stderr timeout 5 "$P/$prog" -p 70000
         assert_eq "${stderr_lines[0]}" "$prog: bad port '70000' (expected a whole number from $([[ $prog == echo-server ]] && echo 0 || echo 1) to 65535)"
         run -2 --separate-stderr timeout 5 "$P/$prog" -a localhost

@@ -18,20 +18,10 @@ setup() {
     return 0
 }
 
-# The message queues whose names ipc_bench uses, one a line (lab 05's way: /dev/mqueue if
-# mounted, else a private mount of the mqueue file system, which needs root). Fails if
-# neither works.
+# The message queues whose names ipc_bench uses, one a line (fails where they cannot be
+# listed).
 bench_queues() {
-    local all dir=$BATS_TEST_TMPDIR/mqueue
-    if mountpoint -q /dev/mqueue 2>/dev/null; then
-        all=$(ls -A /dev/mqueue) || return 1
-    else
-        mkdir -p "$dir"
-        # shellcheck disable=SC2016  # expanded by the inner sh
-        all=$(unshare -m sh -c 'mount -t mqueue none "$1" && ls -A "$1"' sh "$dir" 2>/dev/null) ||
-            return 1
-    fi
-    printf '%s\n' "$all" | grep '^posixlabs-ipcbench-' || true
+    mqueue_names posixlabs-ipcbench-
 }
 
 # $output with each row's value (a number with 3 decimals) replaced by '#'.

@@ -145,12 +145,7 @@ _has_client() {
 @test "every program: -h exits 0 with its usage, bad usage exits 2" {
     local prog
     for prog in chat-server chat-client chat-probe chat-crowd; do
-        run -0 --separate-stderr timeout 5 "$P/$prog" -h
-        assert_match "${lines[0]}" "^usage: $prog "
-        assert_eq "$stderr" ""
-        run -2 --separate-stderr timeout 5 "$P/$prog" -Z
-        assert_eq "$stderr" "$prog: unknown option -Z
-Try '$prog -h' for help."
+        assert_usage "$P/$prog"
         run -2 --separate-stderr timeout 5 "$P/$prog" -p 65536
         assert_match "$stderr" "^$prog: bad port '65536'"
     done

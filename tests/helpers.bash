@@ -38,6 +38,11 @@
 #   assert_line_matches ERE (some line of $output), assert_output_file FILE (the exact
 #   $output, compared with a file), fail MSG...
 #   assert_readme_output README ID   $output matches the README's expected-output block ID
+#   assert_usage PATH   the program's -h: exit 0, "usage: NAME " first, nothing on stderr;
+#                       an unknown option -Z: exit 2 with the standard two-line message
+# IPC objects:
+#   mqueue_names PREFIX   the POSIX message queues whose names start with PREFIX, one a line
+#                         (fails where the queues cannot be listed)
 #                                    (<placeholders> there stand for any text)
 # Valgrind:
 #   vg [--parent-fds-only] CMD...    memcheck CMD and its children: no errors, no definite
@@ -78,6 +83,36 @@ assert_line_matches() {
         [[ $l =~ $1 ]] && return 0
     done
     fail "no line matches /$1/; output was:" "$output"
+}
+
+# assert_usage PATH: the conventions every program follows (DEVELOPERS.md): -h prints the
+# usage line first and exits 0; an unknown option exits 2 with "NAME: unknown option -Z"
+# and "Try 'NAME -h' for help." on stderr.
+assert_usage() {
+    local name=${1##*/}
+    run -0 --separate-stderr timeout 5 "$1" -h
+    assert_match "${lines[0]}" "^usage: $name "
+    assert_eq "$stderr" ""
+    run -2 --separate-stderr timeout 5 "$1" -Z
+    assert_eq "$stderr" "$name: unknown option -Z
+Try '$name -h' for help."
+}
+
+# mqueue_names PREFIX: the message queues whose names start with PREFIX, one a line. Linux
+# shows the queues as files of an mqueue file system; when /dev/mqueue is not mounted, one
+# is mounted in a private mount namespace just to list it (which needs root). Fails if
+# neither works.
+mqueue_names() {
+    local all dir=$BATS_TEST_TMPDIR/mqueue
+    if mountpoint -q /dev/mqueue 2>/dev/null; then
+        all=$(ls -A /dev/mqueue) || return 1
+    else
+        mkdir -p "$dir"
+        # shellcheck disable=SC2016  # expanded by the inner sh
+        all=$(unshare -m sh -c 'mount -t mqueue none "$1" && ls -A "$1"' sh "$dir" 2>/dev/null) ||
+            return 1
+    fi
+    printf '%s\n' "$all" | grep "^$1" || true
 }
 
 # assert_output_file FILE: $output must equal FILE's contents exactly (shows a diff).
