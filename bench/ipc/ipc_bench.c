@@ -285,11 +285,9 @@ static void chan_open(struct chan *c, enum mech m, size_t size)
     }
 }
 
-/* After fork, side `keep` closes the other side's descriptors. (The message queues stay:
- * each side sends on its own queue and receives on the other's. Shared memory stays.) */
-static void chan_close(struct chan *c, int keep)
+/* Close the descriptors of side s (the mechanisms that have any). */
+static void close_fds(const struct chan *c, int s)
 {
-    int s = 1 - keep;
     switch (c->m) {
     case PIPE:
         if (close(c->rfd[s]) == -1 || close(c->wfd[s]) == -1)
@@ -306,20 +304,18 @@ static void chan_close(struct chan *c, int keep)
     }
 }
 
+/* After fork, side `keep` closes the other side's descriptors. (The message queues stay:
+ * each side sends on its own queue and receives on the other's. Shared memory stays.) */
+static void chan_close(struct chan *c, int keep)
+{
+    close_fds(c, 1 - keep);
+}
+
 /* All of a side's channel at the end: its own half (chan_close(c, 1 - s) left it). */
 static void chan_end(struct chan *c, int s)
 {
+    close_fds(c, s);
     switch (c->m) {
-    case PIPE:
-        if (close(c->rfd[s]) == -1 || close(c->wfd[s]) == -1)
-            sys_fail("close");
-        break;
-    case SOCKETPAIR:
-    case TCP:
-    case UDP:
-        if (close(c->rfd[s]) == -1)
-            sys_fail("close");
-        break;
     case MQUEUE:
         if (mq_close(c->mq[0]) == -1 || mq_close(c->mq[1]) == -1)
             sys_fail("mq_close");
