@@ -6,6 +6,7 @@
 #                        threaded labs' tests (tagged `tsan`) against a TSan build (build/tsan)
 #   make repeat N=20     run the suite N times in a row and report every flaky test
 #   make lint            shellcheck on every shell script and .bats file
+#   make figures         regenerate every fig/*.svg from its fig/*.dot or fig/*.seq source
 #   make demo            a short guided tour of the labs
 #   make bench           run the benchmarks in bench/ (never part of make test)
 #   make fuzz            run every libFuzzer target (FUZZERS in a folder's Makefile) for
@@ -24,7 +25,7 @@ SUBDIRS := tests/fixtures $(patsubst %/Makefile,%,$(wildcard labs/*/Makefile pro
 T ?= tests
 N ?= 20
 
-.PHONY: all test check check-asan check-tsan repeat lint demo bench fuzz clean $(SUBDIRS)
+.PHONY: all test check check-asan check-tsan repeat lint figures demo bench fuzz clean $(SUBDIRS)
 
 all: $(SUBDIRS)
 $(SUBDIRS):
@@ -54,6 +55,9 @@ repeat: all
 
 lint:
 	@scripts/lint.sh
+
+figures:
+	@scripts/figures.sh
 
 demo: all
 	@scripts/demo.sh
