@@ -42,6 +42,8 @@ BEGIN { n = 0; rows = 0 }
     if (cmd == "title") { title = arg("str"); next }
     if (cmd == "gap") { newrow(); next }
     if (!same) newrow()
+    # a message label of several lines needs room above its arrow: one empty row per extra line
+    if (cmd == "msg" && !same) { extra = gsub(/\\n/, "&", $0); rows += extra }
     r = rows
     if (cmd == "msg") {
         m++; mfrom[m] = $2; mto[m] = $3; mrow[m] = r; mlabel[m] = arg("str")
@@ -62,7 +64,7 @@ END {
     rows++                                  # one empty row at the bottom
     print "digraph seq {"
     print "@defaults"
-    print "graph [ranksep=0.3 nodesep=0.5 newrank=true]"
+    print "graph [ranksep=0.32 nodesep=0.5 newrank=true]"
     print "node [shape=point width=0.01 height=0.01 color=\"#94a3b8\"]"
     if (title != "") print "graph [label=" q(title) " labelloc=b fontsize=13]"
     for (i = 1; i <= n; i++) {

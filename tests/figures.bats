@@ -15,12 +15,16 @@ sheets() {
         -name '*.md' -print | sed 's|^\./||' | sort)
 }
 
-# "SHEET<TAB>ALT<TAB>TARGET" for every ![ALT](TARGET) in every sheet.
+# "SHEET<US>ALT<US>TARGET" for every ![ALT](TARGET) in every sheet (US: the unit separator,
+# \x1f, which no text holds; a tab would not do: `read` merges two tabs around an empty ALT).
 images() {
     local md
     while read -r md; do
-        grep -o '!\[[^]]*\]([^)]*)' "$ROOT/$md" |
-            sed -E "s|^!\[([^]]*)\]\(([^ )]*)[^)]*\)$|$md\t\1\t\2|"
+        # not in a fenced code block, not in `code`: those are not images
+        # shellcheck disable=SC2016  # the backquotes are Markdown, not shell
+        awk '/^ *```/ { fenced = !fenced; next } !fenced' "$ROOT/$md" | sed 's/`[^`]*`//g' |
+            grep -o '!\[[^]]*\]([^)]*)' |
+            sed -E "s|^!\[([^]]*)\]\(([^ )]*)[^)]*\)$|$md\x1f\1\x1f\2|"
     done < <(sheets)
 }
 
@@ -31,7 +35,7 @@ sources() {
 
 @test "figures: every image a sheet shows exists" {
     local md alt target missing=() n=0
-    while IFS=$'\t' read -r md alt target; do
+    while IFS=$'\x1f' read -r md alt target; do
         [[ $target == http* ]] && continue
         n=$((n + 1))
         [[ -f "$ROOT/$(dirname "$md")/$target" ]] || missing+=("$md: $target")
@@ -42,7 +46,7 @@ sources() {
 
 @test "figures: every image has alt text that says what it shows" {
     local md alt target bad=()
-    while IFS=$'\t' read -r md alt target; do
+    while IFS=$'\x1f' read -r md alt target; do
         [[ $alt =~ [[:alpha:]].*[[:space:]].*[[:alpha:]] ]] || bad+=("$md: ![${alt}](${target})")
     done < <(images)
     ((${#bad[@]} == 0)) || fail "images without alt text (a few words):" "${bad[@]}"
@@ -59,6 +63,10 @@ sources() {
 
 @test "figures: every SVG is what make figures makes from its source, and has one" {
     command -v dot >/dev/null || fail "dot is missing (apt-get install graphviz)"
+    local made_with have
+    made_with=$(sed -n 's/^# The committed SVGs were made with: //p' "$ROOT/mk/figures.style")
+    have=$(dot -V 2>&1)
+    [[ $have == "$made_with" ]] || skip "the SVGs were made with '$made_with', this is '$have'"
     local out=$BATS_TEST_TMPDIR/out src svg stale=() orphans=()
     run -0 timeout 120 "$ROOT/scripts/figures.sh" -o "$out"
     while read -r src; do
@@ -83,7 +91,7 @@ sources() {
 
 @test "figures: every source has a sheet that shows its SVG" {
     local md alt target src used=() unused=()
-    while IFS=$'\t' read -r md alt target; do
+    while IFS=$'\x1f' read -r md alt target; do
         used+=("$(realpath -m "$ROOT/$(dirname "$md")/$target")")
     done < <(images)
     while read -r src; do
