@@ -26,13 +26,7 @@ readme_section() {
 @test "every program: -h prints its usage and exits 0; bad usage exits 2" {
     local p
     for p in "${PROGRAMS[@]}"; do
-        run -0 --separate-stderr timeout 10 "$BIN/$LAB/$p" -h
-        assert_match "${lines[0]}" "^usage: $p( |$)"
-        assert_eq "$stderr" ""
-        run -2 --separate-stderr timeout 10 "$BIN/$LAB/$p" -Z
-        assert_eq "$output" ""
-        assert_eq "${stderr_lines[0]}" "$p: unknown option -Z"
-        assert_eq "${stderr_lines[1]}" "Try '$p -h' for help."
+        assert_usage "$BIN/$LAB/$p"
         run -2 --separate-stderr timeout 10 "$BIN/$LAB/$p" extra
         assert_eq "${stderr_lines[0]}" "$p: no arguments expected"
     done

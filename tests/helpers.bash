@@ -92,11 +92,11 @@ assert_line_matches() {
 # -h prints the usage line first and exits 0; an unknown option exits 2, prints nothing
 # on stdout, and "NAME: unknown option -Z" and "Try 'NAME -h' for help." on stderr.
 assert_usage() {
-    local name=${1##*/}
-    run -0 --separate-stderr timeout 5 "$1" -h
+    local name=${1##*/} secs=$((5 * TIMEOUT_SCALE))
+    run -0 --separate-stderr timeout "$secs" "$1" -h
     assert_match "${lines[0]}" "^usage: $name( |$)"
     assert_eq "$stderr" ""
-    run -2 --separate-stderr timeout 5 "$1" -Z
+    run -2 --separate-stderr timeout "$secs" "$1" -Z
     assert_eq "$output" ""
     assert_eq "$stderr" "$name: unknown option -Z
 Try '$name -h' for help."
