@@ -292,10 +292,10 @@ children_of() {
 # (Linux 3.5 and later; enough for a program with one thread), children_of scans all of
 # /proc.
 kids_of() {
-    local f=/proc/$1/task/$1/children
+    local list=/proc/$1/task/$1/children
     local -a kids=()
-    if [[ -r $f ]]; then
-        read -r -a kids <"$f" || true # no newline at its end
+    if [[ -r $list ]]; then
+        read -r -a kids <"$list" || true # no newline at its end
         if ((${#kids[@]} > 0)); then
             printf '%s\n' "${kids[@]}"
         fi
