@@ -40,6 +40,14 @@ const char *check_name(const char *name)
     return name;
 }
 
+void ipc_name(char name[IPC_NAME_SIZE], const char *given, const char *lab)
+{
+    if (given != NULL)
+        snprintf(name, IPC_NAME_SIZE, "%s", given);
+    else
+        snprintf(name, IPC_NAME_SIZE, "/posixlabs-%s-%ld", lab, (long)getpid());
+}
+
 void catch_stop_signals(void)
 {
     struct sigaction sa;

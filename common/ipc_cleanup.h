@@ -25,7 +25,8 @@
  * die_of_signal() knows whom to stop. A child gets the default SIGINT/SIGTERM action back
  * and never removes anything: its parent owns the objects.
  *
- * The same file is in labs 05, 06 and 07, so that each lab stands alone.
+ * It lives in common/ and is linked into labs 05, 06 and 07 (COMMON := ipc_cleanup in
+ * their Makefiles): the lesson of those labs is the IPC, not this bookkeeping.
  * See also: atexit(3), sigaction(2), signal(7) ("Interruption of system calls").
  */
 #ifndef IPC_CLEANUP_H
@@ -45,6 +46,10 @@ extern volatile sig_atomic_t stop_signal;
 /* Check a name given with -n: "/" then 1-200 characters, none of them '/'.
  * Returns it, or exits with a usage error. */
 const char *check_name(const char *name);
+
+/* This run's name, written into NAME: GIVEN (from -n, checked with check_name) or, if
+ * GIVEN is NULL, "/posixlabs-LAB-PID" - unique per run, so two runs never collide. */
+void ipc_name(char name[IPC_NAME_SIZE], const char *given, const char *lab);
 
 /* SIGINT and SIGTERM set stop_signal; blocking calls are not restarted (no SA_RESTART). */
 void catch_stop_signals(void);

@@ -48,53 +48,32 @@ _two_children() {
     (($(kids_of "$BG_PID" | wc -l) == 2))
 }
 
-# The children of PID, one a line: /proc/PID/task/PID/children is quick (Linux 3.5 and
-# later; enough for a program with one thread), children_of scans all of /proc.
-kids_of() {
-    local f=/proc/$1/task/$1/children
-    local -a kids=()
-    if [[ -r $f ]]; then
-        read -r -a kids <"$f" || true # no newline at its end
-        if ((${#kids[@]} > 0)); then
-            printf '%s\n' "${kids[@]}"
-        fi
-    else
-        children_of "$1"
-    fi
-}
-
 @test "every program: -h exits 0 with its usage, bad usage exits 2" {
     local p
     for p in "${PROGS[@]}"; do
-        run -0 --separate-stderr "$P/$p" -h
-        assert_match "${lines[0]}" "^usage: $p( |$)"
-        assert_eq "$stderr" ""
-        run -2 --separate-stderr "$P/$p" -x
-        assert_eq "$output" ""
-        assert_eq "$stderr" "$p: unknown option -x
-Try '$p -h' for help."
+        assert_usage "$P/$p"
     done
     for p in shm_value shm_anon shm_race; do
-        run -2 --separate-stderr "$P/$p" extra
+        run -2 --separate-stderr timeout 5 "$P/$p" extra
         assert_eq "${stderr_lines[0]}" "$p: no arguments expected"
     done
     for p in "${NAMED[@]}"; do
-        run -2 --separate-stderr "$P/$p" -n no-slash 1
+        run -2 --separate-stderr timeout 5 "$P/$p" -n no-slash 1
         assert_eq "${stderr_lines[0]}" \
             "$p: bad name 'no-slash' (expected '/' then 1 to 200 characters, no other '/')"
     done
-    run -2 --separate-stderr "$P/shm_array"
+    run -2 --separate-stderr timeout 5 "$P/shm_array"
     assert_eq "${stderr_lines[0]}" "shm_array: give the VALUEs, or -z COUNT"
-    run -2 --separate-stderr "$P/shm_array" -z 3 1
+    run -2 --separate-stderr timeout 5 "$P/shm_array" -z 3 1
     assert_eq "${stderr_lines[0]}" "shm_array: give either VALUEs or -z COUNT, not both"
-    run -2 --separate-stderr "$P/shm_array" 1 x
+    run -2 --separate-stderr timeout 5 "$P/shm_array" 1 x
     assert_eq "${stderr_lines[0]}" \
         "shm_array: bad value 'x' (expected a whole number from -1000000 to 1000000)"
-    run -2 --separate-stderr "$P/shm_array" -z 0
+    run -2 --separate-stderr timeout 5 "$P/shm_array" -z 0
     assert_match "${stderr_lines[0]}" "^shm_array: bad count '0'"
-    run -2 --separate-stderr "$P/shm_race" -i 0
+    run -2 --separate-stderr timeout 5 "$P/shm_race" -i 0
     assert_match "${stderr_lines[0]}" "^shm_race: bad number of increments '0'"
-    run -2 --separate-stderr "$P/shm_value" -v 1e3
+    run -2 --separate-stderr timeout 5 "$P/shm_value" -v 1e3
     assert_match "${stderr_lines[0]}" "^shm_value: bad value '1e3'"
 }
 

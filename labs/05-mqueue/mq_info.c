@@ -132,10 +132,7 @@ int main(int argc, char *argv[])
         return inspect(other);
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-05-%ld", (long)getpid());
+    ipc_name(name, given, "05"); /* -n NAME, or /posixlabs-05-PID */
 
     show_limits();
     struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = msgsize};

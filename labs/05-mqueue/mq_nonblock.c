@@ -63,10 +63,7 @@ int main(int argc, char *argv[])
         usage_error("no arguments expected");
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-05-%ld", (long)getpid());
+    ipc_name(name, given, "05"); /* -n NAME, or /posixlabs-05-PID */
 
     struct mq_attr attr = {.mq_maxmsg = maxmsg, .mq_msgsize = MSG_SIZE};
     mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_RDWR | O_NONBLOCK, 0600, &attr);

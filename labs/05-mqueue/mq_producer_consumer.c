@@ -133,10 +133,7 @@ int main(int argc, char *argv[])
         usage_error("no arguments expected");
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-05-%ld", (long)getpid());
+    ipc_name(name, given, "05"); /* -n NAME, or /posixlabs-05-PID */
 
     /* Room for every message, so the producer never waits (10 is Linux's default limit). */
     struct mq_attr attr = {.mq_maxmsg = NMESSAGES, .mq_msgsize = MSG_SIZE};

@@ -16,7 +16,7 @@
  * Observe: while it waits (run it with -t 60000), it is asleep: ps -o pid,stat,wchan,cmd
  * shows state S. Ctrl-C (SIGINT) or kill (SIGTERM) interrupts the wait with EINTR; the
  * program then removes the queue and dies of the signal.
- * See also: mq_timedreceive(3), mq_timedsend(3), clock_gettime(2); mq_nonblock.c.
+ * See also: mq_timedreceive(3), mq_timedsend(3), common/deadline.h; mq_nonblock.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,42 +27,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 #include "ipc_cleanup.h"
 
 #define MSG_SIZE 64
-
-/* Now + MS milliseconds on CLOCK_REALTIME: the kind of deadline mq_timed*() want. */
-static struct timespec deadline_in(long ms)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_REALTIME, &t) == -1)
-        die("clock_gettime");
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
-/* Milliseconds since START on CLOCK_MONOTONIC (which, unlike the wall clock, never jumps). */
-static long ms_since(const struct timespec *start)
-{
-    struct timespec now;
-    if (clock_gettime(CLOCK_MONOTONIC, &now) == -1)
-        die("clock_gettime");
-    return (long)(now.tv_sec - start->tv_sec) * 1000 + (now.tv_nsec - start->tv_nsec) / 1000000;
-}
-
-static struct timespec monotonic_now(void)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
-        die("clock_gettime");
-    return t;
-}
 
 int main(int argc, char *argv[])
 {
@@ -98,10 +67,7 @@ int main(int argc, char *argv[])
         usage_error("no arguments expected");
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-05-%ld", (long)getpid());
+    ipc_name(name, given, "05"); /* -n NAME, or /posixlabs-05-PID */
 
     struct mq_attr attr = {.mq_maxmsg = 1, .mq_msgsize = MSG_SIZE};
     mqd_t q = mq_open(name, O_CREAT | O_EXCL | O_RDWR, 0600, &attr);
@@ -113,7 +79,9 @@ int main(int argc, char *argv[])
     /* 1. Receive from the empty queue: nothing comes within the timeout. */
     char buf[MSG_SIZE];
     printf("mq_timedreceive from the empty queue, timeout %ld ms ...\n", ms);
-    struct timespec deadline = deadline_in(ms), start = monotonic_now();
+    /* The deadline is absolute, on CLOCK_REALTIME: now + MS (common/deadline.h). */
+    struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, ms);
+    long long start = now_ms();
     ssize_t len;
     while ((len = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline)) == -1 && errno == EINTR)
         if (stop_signal) /* Ctrl-C or kill: clean up and go */
@@ -124,15 +92,15 @@ int main(int argc, char *argv[])
         die("mq_timedreceive");
     printf("ETIMEDOUT after %ld ms: nothing came (Python: q.get(timeout=%g) raises "
            "queue.Empty)\n",
-           ms_since(&start), (double)ms / 1000);
+           (long)(now_ms() - start), (double)ms / 1000);
 
     /* 2. Fill it, then send once more: no room is made within the timeout. */
     if (mq_send(q, "first", 5, 0) == -1)
         die("mq_send");
     printf("mq_send \"first\": ok, the queue is full now\n");
     printf("mq_timedsend \"second\" to the full queue, timeout %ld ms ...\n", ms);
-    deadline = deadline_in(ms);
-    start = monotonic_now();
+    deadline = deadline_after_ms(CLOCK_REALTIME, ms);
+    start = now_ms();
     int rc;
     while ((rc = mq_timedsend(q, "second", 6, 0, &deadline)) == -1 && errno == EINTR)
         if (stop_signal)
@@ -143,10 +111,10 @@ int main(int argc, char *argv[])
         die("mq_timedsend");
     printf("ETIMEDOUT after %ld ms: no room was made (Python: q.put(x, timeout=%g) raises "
            "queue.Full)\n",
-           ms_since(&start), (double)ms / 1000);
+           (long)(now_ms() - start), (double)ms / 1000);
 
     /* 3. A message is waiting: the timed receive returns at once. */
-    deadline = deadline_in(ms);
+    deadline = deadline_after_ms(CLOCK_REALTIME, ms);
     len = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline);
     if (len == -1)
         die("mq_timedreceive");

@@ -109,10 +109,7 @@ int main(int argc, char *argv[])
         values[i] = (int)parse_long(argv[optind + i], -1000000, 1000000, "value");
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-06-%ld", (long)getpid());
+    ipc_name(name, given, "06"); /* -n NAME, or /posixlabs-06-PID */
 
     size_t size = (size_t)count * sizeof(int);
     int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);

@@ -76,10 +76,7 @@ int main(int argc, char *argv[])
         usage_error("no arguments expected");
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-06-%ld", (long)getpid());
+    ipc_name(name, given, "06"); /* -n NAME, or /posixlabs-06-PID */
 
     int fd = shm_open(name, O_CREAT | O_EXCL | O_RDWR, 0600);
     if (fd == -1)

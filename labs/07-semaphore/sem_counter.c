@@ -94,10 +94,7 @@ int main(int argc, char *argv[])
         usage_error("no arguments expected");
 
     char base[IPC_NAME_SIZE], shm_name[IPC_NAME_SIZE], sem_name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(base, sizeof base, "%s", given);
-    else
-        snprintf(base, sizeof base, "/posixlabs-07-%ld", (long)getpid());
+    ipc_name(base, given, "07"); /* -n NAME, or /posixlabs-07-PID */
     snprintf(shm_name, sizeof shm_name, "%.200s-counter", base);
     snprintf(sem_name, sizeof sem_name, "%.200s-mutex", base);
 

@@ -165,10 +165,7 @@ int main(int argc, char *argv[])
         usage_error("need at least as many workers as permits (the room must fill)");
 
     char base[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(base, sizeof base, "%s", given);
-    else
-        snprintf(base, sizeof base, "/posixlabs-07-%ld", (long)getpid());
+    ipc_name(base, given, "07"); /* -n NAME, or /posixlabs-07-PID */
 
     /* The table: anonymous shared memory, inherited by the workers through fork(). */
     t = mmap(NULL, sizeof *t, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);

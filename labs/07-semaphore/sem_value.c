@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 #include "ipc_cleanup.h"
 
@@ -44,40 +45,18 @@ static int value(void)
     return v;
 }
 
-/* Now + MS milliseconds on CLOCK_REALTIME: the kind of deadline sem_timedwait() wants. */
-static struct timespec deadline_in(long ms)
-{
-    struct timespec t;
-    if (clock_gettime(CLOCK_REALTIME, &t) == -1)
-        die("clock_gettime");
-    t.tv_sec += ms / 1000;
-    t.tv_nsec += (ms % 1000) * 1000000L;
-    if (t.tv_nsec >= 1000000000L) {
-        t.tv_sec++;
-        t.tv_nsec -= 1000000000L;
-    }
-    return t;
-}
-
-static long ms_between(const struct timespec *a, const struct timespec *b)
-{
-    return (long)(b->tv_sec - a->tv_sec) * 1000 + (b->tv_nsec - a->tv_nsec) / 1000000;
-}
-
 /* sem_timedwait with a stop signal handled; returns 0, or -1 with errno ETIMEDOUT. */
 static int timed_acquire(long ms, long *waited)
 {
-    struct timespec deadline = deadline_in(ms), start, end;
-    if (clock_gettime(CLOCK_MONOTONIC, &start) == -1)
-        die("clock_gettime");
+    /* The deadline is absolute, on CLOCK_REALTIME: now + MS (common/deadline.h). */
+    struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, ms);
+    long long start = now_ms();
     int rc;
     while ((rc = sem_timedwait(sem, &deadline)) == -1 && errno == EINTR)
         if (stop_signal) /* Ctrl-C or kill: remove the semaphore and go */
             die_of_signal();
     int saved = errno;
-    if (clock_gettime(CLOCK_MONOTONIC, &end) == -1)
-        die("clock_gettime");
-    *waited = ms_between(&start, &end);
+    *waited = (long)(now_ms() - start);
     if (rc == -1 && saved != ETIMEDOUT)
         die_en(saved, "sem_timedwait");
     errno = saved;
@@ -129,10 +108,7 @@ int main(int argc, char *argv[])
         usage_error("no arguments expected");
 
     char name[IPC_NAME_SIZE];
-    if (given != NULL)
-        snprintf(name, sizeof name, "%s", given);
-    else
-        snprintf(name, sizeof name, "/posixlabs-07-%ld", (long)getpid());
+    ipc_name(name, given, "07"); /* -n NAME, or /posixlabs-07-PID */
 
     sem = sem_open(name, O_CREAT | O_EXCL, 0600, (unsigned)initial);
     if (sem == SEM_FAILED)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "deadline.h"
 #include "die.h"
 
 void event_init(Event *e, bool shared)
@@ -112,15 +113,7 @@ bool event_wait_timeout(Event *e, long timeout_ms)
 {
     /* pthread_cond_timedwait() takes an absolute deadline, not a duration: computed once,
      * it stays right however many times the loop below goes round. */
-    struct timespec deadline;
-    if (clock_gettime(CLOCK_MONOTONIC, &deadline) == -1)
-        die("clock_gettime");
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec += 1;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = deadline_after_ms(CLOCK_MONOTONIC, timeout_ms);
 
     lock(e);
     while (!e->flag) {

@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 #include "event.h"
 
@@ -44,14 +45,6 @@ static void *waiter_main(void *arg)
     bool *result = arg;
     *result = event_wait_timeout(&ready, 10000); /* a bound, so a bug cannot hang us */
     return NULL;
-}
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-        die("clock_gettime");
-    return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 static const char *yes_no(bool b)
@@ -115,7 +108,7 @@ int main(int argc, char *argv[])
     printf("-- 3. clear(), then wait with a time-out --\n");
     event_clear(&ready);
     printf("main: clear(): is_set() = %s\n", yes_no(event_is_set(&ready)));
-    double start = now_ms();
+    long long start = now_ms(); /* common/deadline.h: monotonic ms */
     bool got = event_wait_timeout(&ready, timeout_ms);
     long waited = (long)(now_ms() - start);
     if (waited < timeout_ms)

@@ -33,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 #include "event.h"
 
@@ -139,15 +140,7 @@ static void *locker_main(void *arg)
     }
     /* pthread_mutex_timedlock() takes an absolute time on CLOCK_REALTIME (POSIX gives
      * mutexes no choice of clock). */
-    struct timespec deadline;
-    if (clock_gettime(CLOCK_REALTIME, &deadline) == -1)
-        die("clock_gettime");
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec += 1;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, timeout_ms);
     me->rc = pthread_mutex_timedlock(me->second, &deadline);
     if (me->rc != 0 && me->rc != ETIMEDOUT)
         die_en(me->rc, "pthread_mutex_timedlock");
