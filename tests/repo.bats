@@ -12,7 +12,7 @@ repo_files() {
     fi
 }
 
-@test "nothing in the repository points outside it (../shared, the course's specs or notes)" {
+@test "nothing in the repository points outside it (the course's shared specs or notes)" {
     # The course's own material lives outside the repository; students never have it. What
     # the repository needs from it is restated in its own docs (e.g. each PROTOCOL.md).
     local -a files
