@@ -226,6 +226,26 @@ file-client: ../x: invalid name"
     log_has '\] Q: OK$' # end of input: the client said goodbye
 }
 
+@test "by hand with nc -C (PROTOCOL.md, README): Q closes the connection, and the end of input (Ctrl-D) then ends nc" {
+    sample
+    serve
+    local keys line
+    mkfifo "$BATS_TEST_TMPDIR/keyboard"
+    exec {keys}<>"$BATS_TEST_TMPDIR/keyboard" # the keyboard: open until we close it
+    start_bg_stdin "$BATS_TEST_TMPDIR/keyboard" "$BATS_TEST_TMPDIR/nc.out" nc -C 127.0.0.1 "$SERVER_PORT"
+    local nc=$BG_PID
+    printf 'G hello.txt\nQ\n' >&"$keys"
+    wait_until log_has '\] closed: quit$' # the server closed its end after OK
+    wait_for_line "$BATS_TEST_TMPDIR/nc.out" '^OK$'
+    assert_eq "$(cat "$BATS_TEST_TMPDIR/nc.out")" "OK 27
+hello from the file server
+OK"
+    kill -0 "$nc" # still there: nc waits for its input to end too
+    exec {keys}>&- # Ctrl-D: nc's input ends
+    wait_exit "$nc" 5
+    assert_eq "$BG_STATUS" 0
+}
+
 @test "PROTOCOL.md: the worked examples, byte for byte" {
     sample
     serve
@@ -812,11 +832,20 @@ nothing_in() {
     export TMPDIR=$BATS_TEST_TMPDIR/demo # where the demo makes its temporary directory
     mkdir "$TMPDIR"
     run -0 timeout $((60 * TIMEOUT_SCALE)) "$TOP/$DIR/demo.sh" "$BIN" </dev/null
-    assert_line_matches '^== A session with the client.s menu: list, download, upload, list again$'
+    # one heading, first; then its steps
+    assert_eq "${lines[0]}" "== Capstone 1: the file server (文件服务器), one process per client"
+    assert_eq "$(grep -c '^== ' <<<"$output")" 1
+    assert_line_matches '^-- A session with the client.s menu: list, download, upload, list again$'
     assert_line_matches '^command> get hello\.txt$'
     assert_line_matches '^got hello\.txt: 27 bytes, saved as hello\.txt$'
     assert_line_matches '^put homework\.txt: 12 bytes, stored by the server$'
-    assert_line_matches '^== Two clients at once$'
+    assert_line_matches '^-- Two clients at once$'
+    # the commands it shows: bare names, as typed in the folder (no path anywhere)
+    assert_line_matches '^\$ file-server -p 0 -r library$'
+    assert_line_matches '^\$ printf .* \| file-client -p [0-9]+$'
+    assert_eq "$(grep '^\$ .*/' <<<"$output")" ""
+    # a blank line before the log
+    assert_eq "$(grep -B1 '^What the server logged' <<<"$output" | head -n1)" ""
     assert_line_matches '^got 静夜思\.txt: 76 bytes, saved as 静夜思\.txt$'
     assert_line_matches '^the server has stopped \(exit status 0\)'
     assert_eq "$(procs_in "$TMPDIR")" ""
