@@ -180,7 +180,7 @@ make fuzz FUZZ_SECONDS=60
     done
     cd "$dir"
     run -0 bash -c "${step[2]}"
-    start_server "$OUT" ${step[3]} -p 0
+    start_server "$OUT" "${step[3]}" -p 0 # ./file-server
     output=$(head -n1 "$OUT")
     assert_readme_output "$README" server
     local -A block=([4]=list [5]=get [7]=put)
