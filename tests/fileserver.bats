@@ -69,10 +69,54 @@ LOGLINE='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} 127\.0\.0\.1:[0-
     assert_eq "$stderr" "file-server: cannot open the root directory /etc/hostname: Not a directory"
     run -2 --separate-stderr timeout 5 "$P/file-client" frob
     assert_eq "${stderr%%$'\n'*}" "file-client: unknown command 'frob' (list, get or put)"
-    run -2 timeout 5 "$P/file-client" get
-    run -2 timeout 5 "$P/file-client" get a b c
-    run -2 timeout 5 "$P/file-client" list x
     run -2 timeout 5 "$P/file-client" -p x list
+}
+
+@test "file-client: a command with missing (or extra) arguments says its usage, on the command line and in the menu" {
+    local args want
+    for args in "get:get NAME [DEST]" "get a b c:get NAME [DEST]" "put:put FILE [NAME]" \
+        "put a b c:put FILE [NAME]" "list x:list"; do
+        want=${args#*:}
+        # shellcheck disable=SC2086  # the arguments are words
+        run -2 --separate-stderr timeout 5 "$P/file-client" ${args%%:*}
+        assert_eq "$stderr" "file-client: usage: $want
+Try 'file-client -h' for help."
+    done
+    serve
+    cd "$BATS_TEST_TMPDIR"
+    run -0 --separate-stderr bash -c 'printf "get\nput\nget \nlist\n" | timeout 20 "$0" -p "$1"' \
+        "$P/file-client" "$SERVER_PORT"
+    assert_eq "$stderr" ""
+    assert_eq "${lines[*]:7}" "command> get usage: get NAME command> put usage: put FILE command> get  usage: get NAME command> list (no files) command> "
+}
+
+@test "a bad host is bad usage: exit 2, for the server and the client" {
+    cd "$BATS_TEST_TMPDIR"
+    local host
+    for host in no-such-host.invalid 1.2.3.456; do
+        run -2 --separate-stderr timeout 10 "$P/file-server" -H "$host" -p 0
+        assert_match "${stderr%%$'\n'*}" "^file-server: bad host '$host' or port '0': "
+        run -2 --separate-stderr timeout 10 "$P/file-client" -H "$host" -p 8888 list
+        assert_match "${stderr%%$'\n'*}" "^file-client: bad host '$host' or port '8888': "
+    done
+    [[ ! -e library ]] # the server created nothing before it gave up
+}
+
+@test "IPv6: -H ::1 for the server and the client; [::1]:PORT in the listening line and the log" {
+    printf 'hello\n' >"$LIB/hello.txt"
+    serve -H ::1
+    assert_eq "$(head -n1 "$OUT")" "listening on [::1]:$SERVER_PORT"
+    assert_eq "$SERVER_HOST" "[::1]"
+    cd "$BATS_TEST_TMPDIR"
+    run -0 client -H ::1 list
+    assert_eq "$output" hello.txt
+    run -0 client -H ::1 get hello.txt
+    cmp hello.txt "$LIB/hello.txt"
+    run -1 --separate-stderr client list # 127.0.0.1: nobody listens there
+    assert_eq "$stderr" "file-client: connect to 127.0.0.1 port $SERVER_PORT: Connection refused"
+    wait_until kids_are 0
+    assert_match "$(grep -m1 'connected$' "$OUT.err")" '^[0-9-]+ [0-9:]+ \[::1\]:[0-9]+ \[[0-9]+\] connected$'
+    log_has '\[::1\]:[0-9]+ \[[0-9]+\] G "hello\.txt": OK 6 \(6 bytes\)$'
 }
 
 @test "README: start, list, get, put, an error, with the client" {
@@ -99,20 +143,73 @@ LOGLINE='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} 127\.0\.0\.1:[0-
     [[ ! -e nope.txt ]]
 }
 
-@test "README: the interactive menu, and the server's log of it" {
-    sample
-    serve
-    mkdir "$BATS_TEST_TMPDIR/me"
-    cd "$BATS_TEST_TMPDIR/me"
-    printf 'my homework\n' >homework.txt
-    run -0 bash -c 'printf "list\nget 静夜思.txt\nput homework.txt\nlist\nquit\n" |
-        timeout 20 "$0" -p "$1"' "$P/file-client" "$SERVER_PORT"
-    assert_readme_output "$README" "menu"
-    cmp 静夜思.txt "$LIB/静夜思.txt"
-    cmp homework.txt "$LIB/homework.txt"
-    wait_until kids_are 0
-    output=$(grep -v -e ' - \[' "$OUT.err")
-    assert_readme_output "$README" "log"
+# sessions_closed N: the log shows N sessions ended with Q
+sessions_closed() {
+    [[ $(grep -c '\] closed: quit$' "$OUT.err") -eq $1 ]]
+}
+
+# The commands of the sh blocks of README's "Build and run", one a line, without comments.
+sheet_commands() {
+    awk '/^## Build and run/ { on = 1; next }
+         on && /^##+ / { exit }
+         on && /^```sh/ { code = 1; next }
+         code && /^```/ { code = 0; next }
+         code { sub(/ +# .*/, ""); print }' "$README"
+}
+
+@test "README: the steps of Build and run, followed literally, print what the sheet shows; git ignores what they leave" {
+    local -a step
+    mapfile -t step < <(sheet_commands)
+    local IFS=$'\n'
+    assert_eq "${step[*]}" "cd project/fileserver
+make
+mkdir -p library && cp sample/* library/
+./file-server
+./file-client list
+./file-client get hello.txt
+echo 'my homework' >homework.txt
+./file-client put homework.txt
+./file-client
+make test
+make fuzz FUZZ_SECONDS=60
+./demo.sh"
+    unset IFS
+    # The folder as a fresh clone has it after "make", in a copy (the repository stays
+    # untouched). The server takes a free port (-p 0) instead of 8888, and the client is
+    # told that port: tests never take a fixed port. Everything else runs as written.
+    local dir=$BATS_TEST_TMPDIR/project/fileserver prog
+    mkdir -p "$dir"
+    cp -r "$TOP/$DIR/sample" "$dir/"
+    for prog in file-server file-client; do
+        ln -s "$P/$prog" "$dir/$prog"
+    done
+    cd "$dir"
+    run -0 bash -c "${step[2]}"
+    start_server "$OUT" "${step[3]}" -p 0 # ./file-server
+    output=$(head -n1 "$OUT")
+    assert_readme_output "$README" server
+    local -A block=([4]=list [5]=get [7]=put)
+    local i
+    for i in 4 5 6 7; do
+        run -0 --separate-stderr timeout 20 bash -c "${step[i]/#.\/file-client/./file-client -p $SERVER_PORT}"
+        assert_eq "$stderr" ""
+        [[ -z ${block[$i]:-} ]] || assert_readme_output "$README" "${block[$i]}"
+    done
+    cmp hello.txt library/hello.txt
+    cmp homework.txt library/homework.txt
+    # The menu, with what the sheet says to type.
+    run -0 bash -c 'printf "list\nget 静夜思.txt\nput homework.txt\nquit\n" | timeout 20 $0 -p $1' \
+        "${step[8]}" "$SERVER_PORT"
+    assert_readme_output "$README" menu
+    cmp 静夜思.txt library/静夜思.txt
+    wait_until 10 sessions_closed 4 # the three commands' and the menu's
+    output=$(grep -v -e ' - \[' "$OUT.err" | tail -n 6)
+    assert_readme_output "$README" log
+    # git status stays clean: all that the steps left in the folder is ignored.
+    local f
+    while IFS= read -r f; do
+        git -C "$TOP" check-ignore -q --no-index "$DIR/$f" || fail "not ignored by git: $DIR/$f"
+    done < <(find . -mindepth 1 -path ./sample -prune -o -printf '%P\n')
 }
 
 @test "the menu goes on after a failed or unknown command; end of input leaves it like quit" {
@@ -132,6 +229,26 @@ file-client: ../x: invalid name"
     wait_until kids_are 0
     log_has '\] G "nope.txt": ERR no such file$'
     log_has '\] Q: OK$' # end of input: the client said goodbye
+}
+
+@test "by hand with nc -C (PROTOCOL.md, README): Q closes the connection, and the end of input (Ctrl-D) then ends nc" {
+    sample
+    serve
+    local keys line
+    mkfifo "$BATS_TEST_TMPDIR/keyboard"
+    exec {keys}<>"$BATS_TEST_TMPDIR/keyboard" # the keyboard: open until we close it
+    start_bg_stdin "$BATS_TEST_TMPDIR/keyboard" "$BATS_TEST_TMPDIR/nc.out" nc -C 127.0.0.1 "$SERVER_PORT"
+    local nc=$BG_PID
+    printf 'G hello.txt\nQ\n' >&"$keys"
+    wait_until log_has '\] closed: quit$' # the server closed its end after OK
+    wait_for_line "$BATS_TEST_TMPDIR/nc.out" '^OK$'
+    assert_eq "$(cat "$BATS_TEST_TMPDIR/nc.out")" "OK 27
+hello from the file server
+OK"
+    kill -0 "$nc" # still there: nc waits for its input to end too
+    exec {keys}>&- # Ctrl-D: nc's input ends
+    wait_exit "$nc" 5
+    assert_eq "$BG_STATUS" 0
 }
 
 @test "PROTOCOL.md: the worked examples, byte for byte" {
@@ -372,33 +489,50 @@ seven"
     assert_eq "$(ls -A "$LIB")" same
 }
 
-# Bytes of disk the hidden upload file holds (reserved or written), or nothing.
-upload_bytes() {
+# The hidden upload file: "<bytes of disk it holds (reserved or written)> <its size>", or
+# nothing. Its size is what the server has stored: fallocate(KEEP_SIZE) does not change it.
+upload_disk() {
     local f
     for f in "$LIB"/.upload-*; do
-        [[ -e $f ]] && stat -c '%b %B' "$f" | awk '{ print $1 * $2 }'
+        [[ -e $f ]] && stat -c '%b %B %s' "$f" | awk '{ print $1 * $2, $3 }'
     done
 }
-upload_bytes_within() { # upload_bytes_within LOW HIGH
-    local b
-    b=$(upload_bytes)
-    [[ -n $b ]] && ((b >= $1 && b <= $2))
+# upload_stored BYTES: the server has stored BYTES of the upload (and reserved some disk)
+upload_stored() {
+    local disk size
+    read -r disk size <<<"$(upload_disk)"
+    [[ -n $disk && $size -eq $1 && $disk -gt 0 ]]
+}
+# assert_reserved_beyond_stored MAX: the upload holds at most MAX bytes of disk beyond
+# what it stored, and at least what it stored.
+assert_reserved_beyond_stored() {
+    local disk size
+    read -r disk size <<<"$(upload_disk)"
+    ((disk >= size && disk - size <= $1)) ||
+        fail "the upload holds $disk bytes of disk for $size bytes stored (at most $1 more allowed)"
 }
 
-@test "P: disk space is reserved just ahead of what arrived, so announcing 1 GiB holds 64 MiB" {
+@test "P: a stalled or trickling upload holds at most 8 MiB of disk beyond what it sent" {
     : >"$LIB/probe"
     command -v fallocate >/dev/null && fallocate -n -l 1M "$LIB/probe" ||
         skip "this file system cannot reserve space (fallocate): nothing to check"
     rm "$LIB/probe"
-    local M=$((1024 * 1024)) a line
+    local M=$((1024 * 1024)) a line i
     serve
     exec {a}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
     printf 'P big 1073741824\n' >&"$a"
     read -r -t 10 -u "$a" line
     assert_eq "$line" OK
-    wait_until 10 upload_bytes_within $((64 * M)) $((65 * M)) # 64 MiB ahead, not 1 GiB
-    head -c $((40 * M)) /dev/zero >&"$a" # past half of it: the next 64 MiB
-    wait_until 10 upload_bytes_within $((128 * M)) $((129 * M))
+    wait_until 10 upload_stored 0 # announced 1 GiB, sent nothing: stalled
+    assert_reserved_beyond_stored $((8 * M))
+    head -c $((40 * M)) /dev/zero >&"$a" # 40 MiB, then a stall again
+    wait_until 10 upload_stored $((40 * M))
+    assert_reserved_beyond_stored $((8 * M))
+    for i in 1 2 3; do # trickling: a byte at a time
+        printf 'x' >&"$a"
+        wait_until 10 upload_stored $((40 * M + i))
+        assert_reserved_beyond_stored $((8 * M))
+    done
     exec {a}>&-
     wait_until kids_are 0
     no_upload_left
@@ -491,6 +625,49 @@ OK 0"
     wait_until kids_are 0
     [[ -z $(ls -A "$LIB") ]]
     log_has "${LOGLINE}closed: idle timeout$"
+    log_has 'P "stall" 100: upload abandoned, nothing stored: idle timeout$'
+}
+
+# elapsed_since T0: seconds (with a fraction) since the $EPOCHREALTIME T0
+elapsed_since() {
+    awk -v t0="$1" -v t1="$EPOCHREALTIME" 'BEGIN { printf "%.2f\n", t1 - t0 }'
+}
+# assert_between LOW X HIGH (decimal numbers)
+assert_between() {
+    awk -v l="$1" -v x="$2" -v h="$3" 'BEGIN { exit !(l <= x && x <= h) }' ||
+        fail "expected between $1 and $3: $2"
+}
+
+@test "the idle timeout is a deadline on progress: a stalled download, a stalled upload, a silent client are each dropped within -t + 1 s" {
+    head -c $((30 * 1024 * 1024)) /dev/zero >"$LIB/big"
+    serve -t 2
+    local a b c line ta tb tc
+    # -t + 1 s, as seen from here (sanitized builds: slower, so a little more slack)
+    local most=$((3 * 2 + TIMEOUT_SCALE - 1))
+    most=$((most / 2)).$((most % 2 * 5))
+    # c: downloads 30 MiB (more than the socket buffers hold) and never reads a byte
+    exec {c}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    tc=$EPOCHREALTIME
+    printf 'G big\n' >&"$c"
+    # b: announces 100 bytes, sends 10, stalls
+    exec {b}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    printf 'P stall 100\n0123456789' >&"$b"
+    tb=$EPOCHREALTIME
+    read -r -t 10 -u "$b" line
+    assert_eq "$line" OK
+    # a: connects and says nothing
+    exec {a}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    ta=$EPOCHREALTIME
+    run read -r -t 10 -u "$a" line # the server's end of the stream
+    assert_eq "$status" 1
+    assert_between 1.9 "$(elapsed_since "$ta")" "$most"
+    run read -r -t 10 -u "$b" line
+    assert_eq "$status" 1
+    assert_between 1.9 "$(elapsed_since "$tb")" "$most"
+    wait_until 10 log_has 'G "big": OK 31457280, then the transfer failed: idle timeout$'
+    assert_between 1.9 "$(elapsed_since "$tc")" "$most"
+    exec {a}>&- {b}>&- {c}>&-
+    wait_until kids_are 0
     log_has 'P "stall" 100: upload abandoned, nothing stored: idle timeout$'
 }
 
@@ -663,11 +840,20 @@ nothing_in() {
     export TMPDIR=$BATS_TEST_TMPDIR/demo # where the demo makes its temporary directory
     mkdir "$TMPDIR"
     run -0 timeout $((60 * TIMEOUT_SCALE)) "$TOP/$DIR/demo.sh" "$BIN" </dev/null
-    assert_line_matches '^== A session with the client.s menu: list, download, upload, list again$'
+    # one heading, first; then its steps
+    assert_eq "${lines[0]}" "== Capstone 1: the file server (文件服务器), one process per client"
+    assert_eq "$(grep -c '^== ' <<<"$output")" 1
+    assert_line_matches '^-- A session with the client.s menu: list, download, upload, list again$'
     assert_line_matches '^command> get hello\.txt$'
     assert_line_matches '^got hello\.txt: 27 bytes, saved as hello\.txt$'
     assert_line_matches '^put homework\.txt: 12 bytes, stored by the server$'
-    assert_line_matches '^== Two clients at once$'
+    assert_line_matches '^-- Two clients at once$'
+    # the commands it shows: bare names, as typed in the folder (no path anywhere)
+    assert_line_matches '^\$ file-server -p 0 -r library$'
+    assert_line_matches '^\$ printf .* \| file-client -p [0-9]+$'
+    assert_eq "$(grep '^\$ .*/' <<<"$output")" ""
+    # a blank line before the log
+    assert_eq "$(grep -B1 '^What the server logged' <<<"$output" | head -n1)" ""
     assert_line_matches '^got 静夜思\.txt: 76 bytes, saved as 静夜思\.txt$'
     assert_line_matches '^the server has stopped \(exit status 0\)'
     assert_eq "$(procs_in "$TMPDIR")" ""

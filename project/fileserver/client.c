@@ -26,6 +26,10 @@
 #include "die.h"
 #include "netio.h"
 
+/* The defaults, written once: the code and the -h text both use these. */
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT "8888"
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -41,6 +45,16 @@ static void show_menu(void)
            "  put FILE      upload FILE\n"
            "  quit          leave\n"
            "=========================================\n");
+}
+
+/* If line is the command cmd, alone or followed by a space: what follows the space ("" if
+ * nothing does); otherwise NULL. Names may contain spaces: the argument is all the rest. */
+static const char *command_arg(const char *line, const char *cmd)
+{
+    size_t n = strlen(cmd);
+    if (strncmp(line, cmd, n) != 0 || (line[n] != '\0' && line[n] != ' '))
+        return NULL;
+    return line[n] == '\0' ? "" : line + n + 1;
 }
 
 static int menu(void)
@@ -65,12 +79,13 @@ static int menu(void)
         if (echo)
             printf("%s\n", line);
         int res = DONE;
+        const char *arg;
         if (strcmp(line, "list") == 0 || strcmp(line, "l") == 0)
             res = cmd_list();
-        else if (strncmp(line, "get ", 4) == 0)
-            res = cmd_get(line + 4, NULL);
-        else if (strncmp(line, "put ", 4) == 0)
-            res = cmd_put(line + 4, NULL);
+        else if ((arg = command_arg(line, "get")) != NULL)
+            res = arg[0] ? cmd_get(arg, NULL) : (printf("usage: get NAME\n"), DONE);
+        else if ((arg = command_arg(line, "put")) != NULL)
+            res = arg[0] ? cmd_put(arg, NULL) : (printf("usage: put FILE\n"), DONE);
         else if (strcmp(line, "quit") == 0 || strcmp(line, "q") == 0) {
             cmd_quit(0);
             printf("bye\n");
@@ -97,18 +112,19 @@ static void usage(void)
            "  get NAME [DEST]  download NAME to DEST (default ./NAME; a directory: DEST/NAME;\n"
            "                   -: stdout)\n"
            "  put FILE [NAME]  upload FILE as NAME (default: FILE's base name)\n"
-           "  -H host          the server's address (default 127.0.0.1)\n"
-           "  -p port          the server's port (default 8888)\n"
+           "  -H host          the server's address (default %s; ::1 for IPv6)\n"
+           "  -p port          the server's port (default %s)\n"
            "  -C               copy with read()/write() instead of sendfile()/splice()\n"
-           "  -h               this help\n");
+           "  -h               this help\n",
+           DEFAULT_HOST, DEFAULT_PORT);
 }
 
 int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *host = "127.0.0.1";
-    char port[8] = "8888";
+    const char *host = DEFAULT_HOST;
+    char port[8] = DEFAULT_PORT;
     int plain = 0, opt;
     while ((opt = getopt(argc, argv, ":H:p:Ch")) != -1) {
         switch (opt) {
@@ -135,10 +151,13 @@ int main(int argc, char *argv[])
     char **args = argv + optind + 1;
     if (cmd != NULL && strcmp(cmd, "list") == 0) {
         if (nargs != 1)
-            usage_error("list takes no argument");
-    } else if (cmd != NULL && (strcmp(cmd, "get") == 0 || strcmp(cmd, "put") == 0)) {
+            usage_error("usage: list");
+    } else if (cmd != NULL && strcmp(cmd, "get") == 0) {
         if (nargs < 2 || nargs > 3)
-            usage_error("%s takes one or two arguments", cmd);
+            usage_error("usage: get NAME [DEST]");
+    } else if (cmd != NULL && strcmp(cmd, "put") == 0) {
+        if (nargs < 2 || nargs > 3)
+            usage_error("usage: put FILE [NAME]");
     } else if (cmd != NULL) {
         usage_error("unknown command '%s' (list, get or put)", cmd);
     }

@@ -16,7 +16,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdarg.h>
@@ -29,6 +28,7 @@
 #include <unistd.h>
 
 #include "die.h"
+#include "net.h"
 #include "netio.h"
 #include "protocol.h"
 
@@ -99,28 +99,16 @@ static void progress_start(struct progress *p, const char *label, uint64_t total
 }
 
 /* ---- talking to the server ------------------------------------------------------------- */
+/* A blocking TCP socket connected to host:port (IPv4 or IPv6). A host that does not
+ * resolve is bad usage (exit 2, in net_resolve); a refused connection, a failure (exit 1). */
 static int connect_to(const char *host, const char *port)
 {
-    struct addrinfo hints, *res;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_NUMERICSERV;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        fatal("cannot resolve %s: %s", host, gai_strerror(rc));
-    int fd = -1;
-    for (struct addrinfo *ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd != -1 && connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
-            int saved = errno;
-            close(fd);
-            fd = -1;
-            errno = saved;
-        }
-    }
-    freeaddrinfo(res);
+    struct sockaddr_storage sa;
+    socklen_t len = net_resolve(host, port, SOCK_STREAM, &sa);
+    int fd = socket(sa.ss_family, SOCK_STREAM, 0);
     if (fd == -1)
+        die("socket");
+    if (connect(fd, (struct sockaddr *)&sa, len) == -1)
         die("connect to %s port %s", host, port);
     int one = 1; /* the request line goes out at once (see session.c) */
     if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1)
@@ -159,7 +147,7 @@ static int read_reply(struct reply *r)
  * said why before it closed (like "ERR server busy"), so the reply is read anyway. */
 static int request(const char *req, size_t len, struct reply *r)
 {
-    int sent = write_all(conn.fd, req, len);
+    int sent = conn_write(&conn, req, len);
     int saved = errno;
     if (read_reply(r) == BROKEN) {
         if (sent == -1)
@@ -342,7 +330,7 @@ int cmd_put(const char *file, const char *name)
     }
     struct progress bar;
     progress_start(&bar, name, size);
-    enum xfer_result res = xfer_send_file(conn.fd, fd, size, &xfer);
+    enum xfer_result res = xfer_send_file(&conn, fd, size, &xfer);
     int saved = errno;
     close(fd);
     if (res != XFER_OK) { /* the server removes what it received */
@@ -366,7 +354,7 @@ int cmd_quit(int quiet)
     if (quiet) { /* a courtesy only: if the server has gone already, fine */
         const char *line;
         size_t len;
-        if (write_all(conn.fd, "Q\n", 2) == 0)
+        if (conn_write(&conn, "Q\n", 2) == 0)
             conn_read_line(&conn, &line, &len);
         return DONE;
     }
@@ -377,7 +365,7 @@ int cmd_quit(int quiet)
 
 void client_open(const char *host, const char *port, int plain)
 {
-    conn_init(&conn, connect_to(host, port));
+    conn_init(&conn, connect_to(host, port), -1); /* blocking: no deadline, the user decides */
     xfer.plain = plain;
 }
 

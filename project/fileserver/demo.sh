@@ -7,6 +7,9 @@
 # the server with SIGTERM. Everything it starts, it stops; everything it makes is in a
 # temporary directory ($TMPDIR), removed at the end, even after an error or Ctrl-C.
 # At a terminal it pauses between steps; with stdin not a terminal it runs straight through.
+# The commands it shows are the commands it runs, with the programs' bare names: it puts
+# the folder of the programs first in PATH and works in a directory laid out like the
+# project's folder (library/ in it), so each shown line can be typed there as it is.
 # Usage: project/fileserver/demo.sh [BIN]   (BIN: root of the built programs, default the
 #        repository; the programs are BIN/project/fileserver/file-server and file-client)
 set -euo pipefail
@@ -23,8 +26,11 @@ if [[ -t 1 ]]; then
     bold=$(tput bold 2>/dev/null || true)
     plain=$(tput sgr0 2>/dev/null || true)
 fi
+title() { # the demo's one heading: scripts/demo.sh (make demo) prints none of its own
+    printf '%s== %s%s\n' "$bold" "$1" "$plain"
+}
 step() {
-    printf '\n%s== %s%s\n' "$bold" "$1" "$plain"
+    printf '\n%s-- %s%s\n' "$bold" "$1" "$plain"
 }
 pause() {
     if [[ -t 0 && -t 1 ]]; then
@@ -69,31 +75,38 @@ wait_for() {
     exit 1
 }
 
-step "Capstone 1: the file server (文件服务器), one process per client"
-mkdir "$tmp/library" "$tmp/alice" "$tmp/bob"
-cp "$here/sample/"* "$tmp/library/"
+title "Capstone 1: the file server (文件服务器), one process per client"
+PATH=$prog:$PATH # the commands below are shown and run by their bare names
+cd "$tmp"
+mkdir library alice bob
+cp "$here/sample/"* library/
 echo "The library to serve is a copy of project/fileserver/sample:"
-(cd "$tmp/library" && ls -l)
+say ls -l library
+ls -l library
 echo
 say file-server -p 0 -r library
-"$prog/file-server" -p 0 -r "$tmp/library" >"$tmp/server.out" 2>"$tmp/server.log" &
+file-server -p 0 -r library >server.out 2>server.log &
 server=$!
 wait_for "$tmp/server.out" '^listening on '
 cat "$tmp/server.out"
 port=$(sed -n 's/^listening on .*://p' "$tmp/server.out")
-echo "(-p 0: the kernel chose a free port. The server logs one line per request on stderr.)"
+echo "(-p 0: the kernel chose a free port. The server logs one line per request on stderr."
+echo " The demo has the programs in its PATH; in project/fileserver, type ./file-server.)"
 pause
 
 step "A session with the client's menu: list, download, upload, list again"
-cd "$tmp/alice"
-printf 'my homework\n' >homework.txt
+say cd alice
+cd alice
+say "echo 'my homework' >homework.txt"
+echo 'my homework' >homework.txt
 echo "Alice types five commands (here they come from a pipe, so the client echoes them):"
 say "printf 'list\\nget hello.txt\\nput homework.txt\\nlist\\nquit\\n' | file-client -p $port"
-printf 'list\nget hello.txt\nput homework.txt\nlist\nquit\n' | "$prog/file-client" -p "$port"
+printf 'list\nget hello.txt\nput homework.txt\nlist\nquit\n' | file-client -p "$port"
 echo
 echo "hello.txt arrived whole (it went to a hidden temporary file first, then was renamed):"
 say cat hello.txt
 cat hello.txt
+echo
 echo "What the server logged for that session:"
 wait_for "$tmp/server.log" 'closed: quit$'
 grep -v ' - \[' "$tmp/server.log"
@@ -105,7 +118,7 @@ for who in alice bob; do
     mkfifo "$tmp/$who.in"
     exec {fd}<>"$tmp/$who.in" # read-write: opening never blocks, and we are its writer
     fds+=("$fd")
-    (cd "$tmp/$who" && exec "$prog/file-client" -p "$port" <"$tmp/$who.in" >"$tmp/$who.out" 2>&1) &
+    (cd "$tmp/$who" && exec file-client -p "$port" <"$tmp/$who.in" >"$tmp/$who.out" 2>&1) &
     clients+=($!)
     wait_for "$tmp/$who.out" '^command> '
 done

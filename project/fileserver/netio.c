@@ -6,12 +6,20 @@
  *     never visit user space (read()+write() would copy each byte twice);
  *   splice(sock -> pipe -> file): the received data moves by page reference into a pipe,
  *     and from the pipe into the file with one copy (recv()+write() makes two);
- *   and, for uploads, fallocate() and sync_file_range(): disk space reserved ahead of the
- *     data in large pieces, and the writing to disk started while the rest arrives (see
+ *   and, for uploads, fallocate() and sync_file_range(): disk space reserved a little
+ *     ahead of the data, and the writing to disk started while the rest arrives (see
  *     store_ahead() below).
  * Both are bounded by the same rule as the plain variant: exactly the announced size,
  * never a byte of the next request. The plain read()/write() variant is kept, selectable,
  * so that the benchmark can show what the zero-copy calls save.
+ *
+ * The deadline on progress: the server's socket is non-blocking. Every call that finds
+ * nothing to do (EAGAIN: no byte to read, no room to write) waits in poll() for at most
+ * the connection's idle_ms, and a poll() that times out ends the transfer (ETIMEDOUT).
+ * So the clock restarts only when a byte really moves: a client that stops reading a
+ * download is dropped idle_ms after the socket's buffers filled up, however big the file.
+ * (SO_SNDTIMEO would not do: it bounds one call, and a sendfile() that moved a few bytes
+ * before waiting its full timeout starts the next wait from zero.)
  * Observe: strace -f -e trace=sendfile,splice,read,write ./file-server   (then a GET/PUT)
  */
 #define _GNU_SOURCE /* splice(), F_SETPIPE_SZ, fallocate(), sync_file_range(): Linux only */
@@ -19,6 +27,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <string.h>
 #include <sys/sendfile.h> /* Linux */
 #include <unistd.h>
@@ -30,7 +39,7 @@ volatile sig_atomic_t netio_interrupted;
 #define PLAIN_BUFSIZE (256 * 1024) /* the user-space buffer of the plain variant */
 #define PIPE_CHUNK (1024 * 1024)   /* what one splice() moves at most (the pipe's size) */
 #define SEND_CHUNK (1024 * 1024)   /* sendfile() per call when progress is reported */
-#define ALLOC_AHEAD (64 * 1024 * 1024)    /* uploads: disk space reserved ahead of the data */
+#define RESERVE_AHEAD (8 * 1024 * 1024)   /* uploads: disk reserved beyond the data, at most */
 #define WRITEBACK_CHUNK (8 * 1024 * 1024) /* uploads: start writing back every 8 MiB stored */
 
 static char plain_buf[PLAIN_BUFSIZE];
@@ -52,9 +61,36 @@ static int stopped(void)
     return 1;
 }
 
-void conn_init(struct conn *c, int fd)
+/* A call on a non-blocking fd found nothing to do (EAGAIN): wait until fd is ready for
+ * events, at most idle_ms. 0: ready, try again; -1: errno ETIMEDOUT (the peer moved no
+ * byte for idle_ms), or EINTR (interrupted, see retry), or poll()'s error. */
+static int await(int fd, short events, int idle_ms)
+{
+    struct pollfd p = {.fd = fd, .events = events};
+    int n;
+    do
+        n = poll(&p, 1, idle_ms);
+    while (n == -1 && retry());
+    if (n == 0)
+        errno = ETIMEDOUT;
+    return n > 0 ? 0 : -1;
+}
+
+/* After a call failed: 1 if it should be made again (interrupted; or nothing to do yet,
+ * and fd became ready within the idle time), 0 if it really failed (errno says why). */
+static int again(int fd, short events, int idle_ms)
+{
+    if (retry())
+        return 1;
+    if (errno != EAGAIN && errno != EWOULDBLOCK)
+        return 0;
+    return await(fd, events, idle_ms) == 0;
+}
+
+void conn_init(struct conn *c, int fd, int idle_ms)
 {
     c->fd = fd;
+    c->idle_ms = idle_ms;
     c->start = c->end = 0;
 }
 
@@ -78,7 +114,7 @@ enum conn_status conn_read_line(struct conn *c, const char **line, size_t *len)
             c->start = 0;
         }
         ssize_t n = read(c->fd, c->buf + c->end, sizeof c->buf - c->end);
-        if (n == -1 && retry())
+        if (n == -1 && again(c->fd, POLLIN, c->idle_ms))
             continue;
         if (n == -1)
             return CONN_ERROR;
@@ -88,12 +124,13 @@ enum conn_status conn_read_line(struct conn *c, const char **line, size_t *len)
     }
 }
 
-int write_all(int fd, const void *buf, size_t len)
+/* Write all of buf to fd, however many write() calls it takes. 0, or -1 (errno). */
+static int write_all(int fd, const void *buf, size_t len, int idle_ms)
 {
     const char *p = buf;
     while (len > 0) {
         ssize_t n = write(fd, p, len);
-        if (n == -1 && retry())
+        if (n == -1 && again(fd, POLLOUT, idle_ms))
             continue;
         if (n == -1)
             return -1;
@@ -103,14 +140,20 @@ int write_all(int fd, const void *buf, size_t len)
     return 0;
 }
 
+int conn_write(struct conn *c, const void *buf, size_t len)
+{
+    return write_all(c->fd, buf, len, c->idle_ms);
+}
+
 static void report(const struct xfer *x, uint64_t done)
 {
     if (x->progress)
         x->progress(x->arg, done);
 }
 
-enum xfer_result xfer_send_file(int sock, int file, uint64_t size, const struct xfer *x)
+enum xfer_result xfer_send_file(struct conn *c, int file, uint64_t size, const struct xfer *x)
 {
+    int sock = c->fd;
     uint64_t done = 0;
     while (done < size) {
         if (stopped())
@@ -120,7 +163,7 @@ enum xfer_result xfer_send_file(int sock, int file, uint64_t size, const struct 
         if (x->plain) {
             n = pread(file, plain_buf, left < PLAIN_BUFSIZE ? left : PLAIN_BUFSIZE,
                       (off_t)done);
-            if (n > 0 && write_all(sock, plain_buf, (size_t)n) == -1)
+            if (n > 0 && write_all(sock, plain_buf, (size_t)n, c->idle_ms) == -1)
                 return XFER_NET_ERROR;
             if (n == -1 && retry())
                 continue;
@@ -131,7 +174,7 @@ enum xfer_result xfer_send_file(int sock, int file, uint64_t size, const struct 
             size_t chunk = x->progress ? SEND_CHUNK : 0x40000000;
             off_t off = (off_t)done;
             n = sendfile(sock, file, &off, left < chunk ? left : chunk);
-            if (n == -1 && retry())
+            if (n == -1 && again(sock, POLLOUT, c->idle_ms))
                 continue;
             if (n == -1)
                 return errno == EIO ? XFER_SHORT : XFER_NET_ERROR;
@@ -147,10 +190,13 @@ enum xfer_result xfer_send_file(int sock, int file, uint64_t size, const struct 
 /* Uploads (x->upload) get two hints to the kernel while the body arrives. Both are only
  * hints, so their errors are ignored (and errno kept): the writes and the caller's fsync()
  * report whatever really fails, and a file system without them simply goes on.
- * - fallocate(FALLOC_FL_KEEP_SIZE) reserves the next ALLOC_AHEAD bytes of disk in one
- *   call, instead of block by block as the writes come. Only ahead of what arrived:
- *   reserving the announced size at once would let a client that announces 1 GiB and then
- *   sends nothing hold 1 GiB of disk until its timeout.
+ * - fallocate(FALLOC_FL_KEEP_SIZE) reserves disk a few MiB at a time, ahead of the writes,
+ *   instead of block by block as they come: whenever less than RESERVE_AHEAD / 2 is left
+ *   reserved beyond what arrived, one call tops it up to RESERVE_AHEAD beyond it. So an
+ *   upload never holds more than RESERVE_AHEAD (8 MiB) of disk beyond the bytes its client
+ *   has sent. Reserving the announced size at once - or far ahead - would let a client
+ *   that announces 1 GiB and then stalls, or trickles a byte at a time, hold that much disk
+ *   for as long as it keeps the connection: a few such clients fill the disk for everyone.
  * - sync_file_range(SYNC_FILE_RANGE_WRITE) starts writing the last WRITEBACK_CHUNK bytes to
  *   the disk, without waiting. The upload must be on the disk before its final OK (fsync);
  *   left to that fsync, the whole file would be written only at the end, with the network
@@ -167,10 +213,12 @@ static void store_ahead(const struct xfer *x, int file, struct ahead *a, uint64_
     if (!x->upload || file == -1)
         return;
     int saved = errno;
-    if (a->allocated < size && stored + ALLOC_AHEAD / 2 >= a->allocated) {
-        uint64_t len = size - a->allocated < ALLOC_AHEAD ? size - a->allocated : ALLOC_AHEAD;
-        (void)fallocate(file, FALLOC_FL_KEEP_SIZE, (off_t)a->allocated, (off_t)len);
-        a->allocated += len;
+    if (a->allocated < size && a->allocated < stored + RESERVE_AHEAD / 2) {
+        uint64_t end = size - stored < RESERVE_AHEAD ? size : stored + RESERVE_AHEAD;
+        if (end > a->allocated)
+            (void)fallocate(file, FALLOC_FL_KEEP_SIZE, (off_t)a->allocated,
+                            (off_t)(end - a->allocated));
+        a->allocated = end;
     }
     if (stored - a->flushed >= WRITEBACK_CHUNK) {
         (void)sync_file_range(file, (off_t)a->flushed, (off_t)(stored - a->flushed),
@@ -181,30 +229,31 @@ static void store_ahead(const struct xfer *x, int file, struct ahead *a, uint64_
 }
 
 /* Read up to len bytes of the body from the socket into plain_buf. */
-static ssize_t read_body(int sock, size_t len)
+static ssize_t read_body(int sock, size_t len, int idle_ms)
 {
     ssize_t n;
     do
         n = read(sock, plain_buf, len < PLAIN_BUFSIZE ? len : PLAIN_BUFSIZE);
-    while (n == -1 && retry());
+    while (n == -1 && again(sock, POLLIN, idle_ms));
     return n;
 }
 
 /* Write to the file unless an earlier write failed; remember the first failure. */
 static void store(int file, const char *buf, size_t len, int *write_errno)
 {
-    if (file != -1 && *write_errno == 0 && write_all(file, buf, len) == -1)
+    if (file != -1 && *write_errno == 0 && write_all(file, buf, len, -1) == -1)
         *write_errno = errno;
 }
 
 /* The plain variant, and the fallback: read() into a buffer, write() to the file. */
-static enum xfer_result recv_plain(int sock, int file, uint64_t size, uint64_t done,
+static enum xfer_result recv_plain(struct conn *c, int file, uint64_t size, uint64_t done,
                                    const struct xfer *x, struct ahead *a, int *write_errno)
 {
     while (done < size) {
         if (stopped())
             return XFER_NET_ERROR;
-        ssize_t n = read_body(sock, size - done < PLAIN_BUFSIZE ? size - done : PLAIN_BUFSIZE);
+        uint64_t left = size - done;
+        ssize_t n = read_body(c->fd, left < PLAIN_BUFSIZE ? left : PLAIN_BUFSIZE, c->idle_ms);
         if (n == -1)
             return XFER_NET_ERROR;
         if (n == 0)
@@ -230,12 +279,12 @@ static void drain_pipe(int pfd, ssize_t inpipe, int file, int *write_errno)
 /* The zero-copy variant: socket -> pipe -> file with splice(). A file system that cannot
  * splice (EINVAL) gets the plain loop instead; so does a file that refuses a write (disk
  * full, file too large): then the plain loop only discards, to keep the stream in step. */
-static enum xfer_result recv_splice(int sock, int file, uint64_t size, uint64_t done,
+static enum xfer_result recv_splice(struct conn *c, int file, uint64_t size, uint64_t done,
                                     const struct xfer *x, struct ahead *a, int *write_errno)
 {
     int p[2];
     if (pipe(p) == -1)
-        return recv_plain(sock, file, size, done, x, a, write_errno);
+        return recv_plain(c, file, size, done, x, a, write_errno);
     fcntl(p[1], F_SETPIPE_SZ, PIPE_CHUNK); /* best effort: 64 KiB pipes work too */
     enum xfer_result res = XFER_OK;
     int fallback = 0;
@@ -245,9 +294,9 @@ static enum xfer_result recv_splice(int sock, int file, uint64_t size, uint64_t 
             break;
         }
         uint64_t left = size - done;
-        ssize_t n = splice(sock, NULL, p[1], NULL, left < PIPE_CHUNK ? left : PIPE_CHUNK,
+        ssize_t n = splice(c->fd, NULL, p[1], NULL, left < PIPE_CHUNK ? left : PIPE_CHUNK,
                            SPLICE_F_MOVE);
-        if (n == -1 && retry())
+        if (n == -1 && again(c->fd, POLLIN, c->idle_ms))
             continue;
         if (n == -1 && errno == EINVAL) {
             fallback = 1;
@@ -281,7 +330,7 @@ static enum xfer_result recv_splice(int sock, int file, uint64_t size, uint64_t 
     close(p[1]);
     errno = saved;
     if (res == XFER_OK && done < size)
-        res = recv_plain(sock, file, size, done, x, a, write_errno);
+        res = recv_plain(c, file, size, done, x, a, write_errno);
     return res;
 }
 
@@ -299,6 +348,6 @@ enum xfer_result xfer_recv_file(struct conn *c, int file, uint64_t size, const s
     if (take > 0)
         report(x, take);
     if (x->plain || file == -1)
-        return recv_plain(c->fd, file, size, take, x, &a, write_errno);
-    return recv_splice(c->fd, file, size, take, x, &a, write_errno);
+        return recv_plain(c, file, size, take, x, &a, write_errno);
+    return recv_splice(c, file, size, take, x, &a, write_errno);
 }

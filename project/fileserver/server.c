@@ -26,8 +26,6 @@
  * client.c, PROTOCOL.md, README.md.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <netdb.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,13 +36,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 #include "fileops.h"
+#include "net.h"
 #include "session.h"
+
+/* The defaults, written once: the code and the -h text both use these. */
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT "8888"
+#define DEFAULT_ROOT "library"
+#define DEFAULT_CLIENTS 128
+#define DEFAULT_IDLE_SECONDS 300
+#define DEFAULT_MAX_UPLOAD 1073741824L /* 1 GiB */
 
 #define STOP_GRACE_MS 1500 /* children get this long after SIGTERM, then SIGKILL */
 #define ME "-"             /* the "peer" of the server's own log lines */
-#define ADDRLEN 80         /* "[<IPv6 address>]:<port>" and a little more */
 
 static volatile sig_atomic_t stop_signal; /* SIGTERM or SIGINT, once received */
 
@@ -63,7 +70,7 @@ static void on_sigchld(int sig)
 
 static struct library lib;
 static pid_t *kids; /* the children alive, kids[0..nkids) */
-static int nkids, max_clients = 128;
+static int nkids, max_clients = DEFAULT_CLIENTS;
 
 static void usage(void)
 {
@@ -71,17 +78,21 @@ static void usage(void)
            "[-m bytes] [-C]\n"
            "The course's file server: clients list, download (get) and upload (put) the\n"
            "files of one directory; a child process serves each client. Protocol: PROTOCOL.md.\n"
-           "  -H host     address to listen on (default 127.0.0.1; 0.0.0.0: every interface)\n"
-           "  -p port     TCP port (default 8888; 0: any free port)\n"
-           "  -r root     the directory served (default ./library, created if missing)\n"
-           "  -c clients  clients served at once; one more gets \"ERR server busy\" (default 128)\n"
-           "  -t seconds  idle timeout: a client silent (or stalled) that long is dropped,\n"
-           "              its partial upload removed (default 300)\n"
-           "  -m bytes    the largest upload accepted (default 1073741824, 1 GiB)\n"
+           "  -H host     address to listen on (default %s; 0.0.0.0: every interface;\n"
+           "              ::1 or :: for IPv6)\n"
+           "  -p port     TCP port (default %s; 0: any free port)\n"
+           "  -r root     the directory served (default ./%s, created if missing)\n"
+           "  -c clients  clients served at once; one more gets \"ERR server busy\" (default %d)\n"
+           "  -t seconds  idle timeout, a deadline on progress: a client that lets that long\n"
+           "              pass without a byte moving (silent, stalled upload, download not\n"
+           "              read) is dropped, its partial upload removed (default %d)\n"
+           "  -m bytes    the largest upload accepted (default %ld, 1 GiB)\n"
            "  -C          copy with read()/write() instead of sendfile()/splice() (to compare)\n"
            "  -h          this help\n"
            "The first line on stdout is \"listening on HOST:PORT\". One line per request goes\n"
-           "to stderr: time, client, pid, request, result, bytes. SIGINT/SIGTERM: stop.\n");
+           "to stderr: time, client, pid, request, result, bytes. SIGINT/SIGTERM: stop.\n",
+           DEFAULT_HOST, DEFAULT_PORT, DEFAULT_ROOT, DEFAULT_CLIENTS, DEFAULT_IDLE_SECONDS,
+           DEFAULT_MAX_UPLOAD);
 }
 
 static void install(int sig, void (*handler)(int), int flags)
@@ -93,54 +104,6 @@ static void install(int sig, void (*handler)(int), int flags)
     sa.sa_flags = flags;
     if (sigaction(sig, &sa, NULL) == -1)
         die("sigaction");
-}
-
-/* Create, bind and listen; the socket is non-blocking, so that an accept() after a
- * client gave up in the meantime returns EAGAIN instead of blocking the loop. */
-static int listen_on(const char *host, const char *port)
-{
-    struct addrinfo hints, *res;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int rc = getaddrinfo(host, port, &hints, &res);
-    if (rc != 0)
-        fatal("cannot resolve %s: %s", host, gai_strerror(rc));
-    int fd = -1, one = 1;
-    for (struct addrinfo *ai = res; ai != NULL && fd == -1; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd == -1)
-            continue;
-        /* SO_REUSEADDR: restart at once on the same port, despite old TIME_WAIT sockets */
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
-            bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, SOMAXCONN) == -1) {
-            int saved = errno;
-            close(fd);
-            fd = -1;
-            errno = saved;
-        }
-    }
-    freeaddrinfo(res);
-    if (fd == -1)
-        die("cannot listen on %s port %s", host, port);
-    int fl = fcntl(fd, F_GETFL);
-    if (fl == -1 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) == -1)
-        die("fcntl");
-    return fd;
-}
-
-/* "host:port" of a socket address, numerically; with brackets, IPv6 as "[host]:port". */
-static void format_addr(const struct sockaddr *sa, socklen_t len, int brackets, char *out,
-                        size_t outlen)
-{
-    char host[64], port[16];
-    if (getnameinfo(sa, len, host, sizeof host, port, sizeof port,
-                    NI_NUMERICHOST | NI_NUMERICSERV) != 0) {
-        snprintf(out, outlen, "?");
-        return;
-    }
-    snprintf(out, outlen, brackets && strchr(host, ':') ? "[%s]:%s" : "%s:%s", host, port);
 }
 
 /* A child has ended: forget it. One that did not exit 0 was killed (by our SIGTERM, by
@@ -199,14 +162,8 @@ static void serve_one(int lfd, const struct server_config *cfg, const sigset_t *
             log_event(ME, "accept: %s", strerror(errno)); /* EMFILE, ENOBUFS...: go on */
         return;
     }
-    int fl = fcntl(fd, F_GETFL); /* the child wants blocking I/O (with timeouts) */
-    if (fl == -1 || fcntl(fd, F_SETFL, fl & ~O_NONBLOCK) == -1) {
-        log_event(ME, "fcntl: %s", strerror(errno)); /* this client only: go on */
-        close(fd);
-        return;
-    }
-    char peer[ADDRLEN];
-    format_addr((struct sockaddr *)&sa, salen, 1, peer, sizeof peer);
+    char peer[NET_ADDRSTRLEN]; /* "127.0.0.1:5000", "[::1]:5000" */
+    net_addr_str((struct sockaddr *)&sa, salen, peer);
     reap(); /* count only the clients still there */
     if (nkids >= max_clients) {
         char why[64];
@@ -242,12 +199,9 @@ static void stop_children(void)
     sigaddset(&chld, SIGCHLD);
     for (int i = 0; i < nkids; i++)
         kill(kids[i], SIGTERM);
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long long t0 = now_ms();
     for (reap(); nkids > 0; reap()) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        long ms = (now.tv_sec - t0.tv_sec) * 1000 + (now.tv_nsec - t0.tv_nsec) / 1000000;
-        if (ms >= STOP_GRACE_MS) {
+        if (now_ms() - t0 >= STOP_GRACE_MS) {
             for (int i = 0; i < nkids; i++)
                 kill(kids[i], SIGKILL);
             pid_t pid;
@@ -265,9 +219,10 @@ int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *host = "127.0.0.1", *root = "library";
-    char port[8] = "8888";
-    struct server_config cfg = {.max_upload = 1073741824, .idle_seconds = 300, .plain = 0};
+    const char *host = DEFAULT_HOST, *root = DEFAULT_ROOT;
+    char port[8] = DEFAULT_PORT;
+    struct server_config cfg = {
+        .max_upload = DEFAULT_MAX_UPLOAD, .idle_seconds = DEFAULT_IDLE_SECONDS, .plain = 0};
     int opt;
     while ((opt = getopt(argc, argv, ":H:p:r:c:t:m:Ch")) != -1) {
         switch (opt) {
@@ -320,18 +275,15 @@ int main(int argc, char *argv[])
     install(SIGTERM, on_stop, 0);
     install(SIGINT, on_stop, 0);
 
+    /* Non-blocking, so that an accept() after a client gave up in the meantime returns
+     * EAGAIN instead of blocking the loop. A bad host is bad usage: exit 2. */
+    int lfd = net_listen(host, port, SOCK_STREAM, NET_NONBLOCK | NET_REUSEADDR);
     if (library_open(&lib, root) == -1)
         die("cannot open the root directory %s", root);
     if ((kids = calloc((size_t)max_clients, sizeof *kids)) == NULL)
         die("calloc");
-    int lfd = listen_on(host, port);
-    struct sockaddr_storage sa;
-    socklen_t salen = sizeof sa;
-    if (getsockname(lfd, (struct sockaddr *)&sa, &salen) == -1)
-        die("getsockname");
-    char addr[ADDRLEN];
-    format_addr((struct sockaddr *)&sa, salen, 0, addr, sizeof addr);
-    printf("listening on %s\n", addr);
+    char addr[NET_ADDRSTRLEN];
+    printf("listening on %s\n", net_local_str(lfd, addr)); /* IPv6: "[::1]:8888" */
     fflush(stdout);
     log_event(ME, "serving %s to at most %d clients at once", root, max_clients);
 

@@ -7,8 +7,12 @@
  *   - lines come from a buffered reader that never lets a line grow past 1024 bytes;
  *   - the request is parsed by protocol.c (no I/O, fuzzed) before anything is touched;
  *   - bodies are length-prefixed: exactly <size> bytes, never a byte more;
- *   - SO_RCVTIMEO / SO_SNDTIMEO bound every read and write: a client that sends nothing,
- *     stalls mid-upload or stops reading a download is dropped after the idle timeout;
+ *   - the idle timeout is a deadline on progress: the socket is non-blocking, and each
+ *     wait for the client (poll, in netio.c) lasts at most -t seconds, so a client that
+ *     sends nothing, stalls mid-upload or stops reading a download for that long is
+ *     dropped - within -t seconds of the last byte that moved, whatever the transfer;
+ *   - an upload reserves disk only a little ahead of what arrived (netio.c): a client that
+ *     announces 1 GiB and stalls holds at most 8 MiB of disk beyond what it sent;
  *   - an upload that does not complete is removed (fileops.c); if the child is killed
  *     instead, its parent removes it (server.c).
  * The child has no signal handler of its own: SIGTERM from the parent ends it at once,
@@ -19,19 +23,21 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
+#include "net.h"
 #include "netio.h"
 #include "protocol.h"
 
-#define LINGER_SECONDS 2
+#define LINGER_MS 2000 /* lingering_close: at most this long */
 #define LINGER_BYTES (1024 * 1024)
 
 void log_event(const char *peer, const char *fmt, ...)
@@ -103,7 +109,7 @@ static int reply(struct session *s, const char *fmt, ...)
     if ((size_t)n > sizeof line - 2)
         n = (int)sizeof line - 2;
     line[n++] = '\n';
-    return write_all(s->conn.fd, line, (size_t)n);
+    return conn_write(&s->conn, line, (size_t)n);
 }
 
 static void copy_name(char *dst, const struct request *r)
@@ -138,7 +144,7 @@ static int do_list(struct session *s)
         o += n + 1;
     }
     library_free_list(names, count);
-    int rc = write_all(s->conn.fd, buf, o);
+    int rc = conn_write(&s->conn, buf, o);
     free(buf);
     log_event(s->peer, "L: OK %zu (%zu bytes)", count, o - head);
     return rc;
@@ -161,7 +167,7 @@ static int do_get(struct session *s, const struct request *r, const char *what)
         close(fd);
         return -1;
     }
-    enum xfer_result res = xfer_send_file(s->conn.fd, fd, size, &s->xfer);
+    enum xfer_result res = xfer_send_file(&s->conn, fd, size, &s->xfer);
     int saved = errno;
     close(fd);
     if (res == XFER_OK) {
@@ -171,7 +177,7 @@ static int do_get(struct session *s, const struct request *r, const char *what)
     }
     /* The size is announced: after a failure half-way the stream cannot be saved. */
     s->why = res == XFER_SHORT ? "the file shrank during the transfer"
-             : saved == EAGAIN ? "idle timeout" : strerror(saved);
+             : saved == ETIMEDOUT ? "idle timeout" : strerror(saved);
     log_event(s->peer, "%s: OK %llu, then the transfer failed: %s", what,
               (unsigned long long)size, s->why);
     return -1;
@@ -197,7 +203,7 @@ static int do_put(struct session *s, const struct request *r, const char *what)
         int saved = errno;
         library_put_abort(s->lib, &up); /* nothing of it stays */
         s->why = res == XFER_EOF ? "the client left in the middle of an upload"
-                 : saved == EAGAIN ? "idle timeout" : strerror(saved);
+                 : saved == ETIMEDOUT ? "idle timeout" : strerror(saved);
         log_event(s->peer, "%s: upload abandoned, nothing stored: %s", what, s->why);
         return -1;
     }
@@ -240,26 +246,26 @@ static int handle(struct session *s, const char *line, size_t len)
     return reply(s, "ERR %s", r.error);
 }
 
-static void set_timeout(int fd, int option, int seconds)
-{
-    struct timeval tv = {.tv_sec = seconds, .tv_usec = 0};
-    if (setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv) == -1)
-        die_child("setsockopt");
-}
-
 /* Close after telling the client everything: shutdown() sends our last bytes and a FIN;
- * then what the client still sends is read and dropped for a moment. Closing a socket
- * with unread bytes makes the kernel send a reset, which may destroy our last reply
- * (an "ERR line too long", an "OK" to Q) before the client has read it. */
-static void lingering_close(int fd, int idle)
+ * then what the client still sends is read and dropped for a moment (at most LINGER_MS
+ * in all, however the client trickles). Closing a socket with unread bytes makes the
+ * kernel send a reset, which may destroy our last reply (an "ERR line too long", an "OK"
+ * to Q) before the client has read it. */
+static void lingering_close(int fd)
 {
     if (shutdown(fd, SHUT_WR) == 0) {
-        set_timeout(fd, SO_RCVTIMEO, idle < LINGER_SECONDS ? idle : LINGER_SECONDS);
+        long long end = now_ms() + LINGER_MS;
+        struct pollfd p = {.fd = fd, .events = POLLIN};
         char scrap[4096];
-        ssize_t n;
+        ssize_t n = 1;
         size_t total = 0;
-        while (total < LINGER_BYTES && (n = read(fd, scrap, sizeof scrap)) > 0)
-            total += (size_t)n;
+        for (long long left = LINGER_MS; n > 0 && total < LINGER_BYTES && left > 0;
+             left = end - now_ms()) {
+            if (poll(&p, 1, (int)left) <= 0)
+                break; /* the time is up (or poll failed: we are closing anyway) */
+            if ((n = read(fd, scrap, sizeof scrap)) > 0)
+                total += (size_t)n;
+        }
     }
     close(fd);
 }
@@ -273,9 +279,10 @@ void session_run(const struct server_config *cfg, struct library *lib, int sock,
     s.peer = peer;
     s.xfer.plain = cfg->plain;
     s.xfer.upload = 1; /* every upload goes into a new file, fsync'd before its final OK */
-    conn_init(&s.conn, sock);
-    set_timeout(sock, SO_RCVTIMEO, cfg->idle_seconds);
-    set_timeout(sock, SO_SNDTIMEO, cfg->idle_seconds);
+    /* Non-blocking, so that netio.c can bound each wait for the client (see netio.h). */
+    if (set_nonblocking(sock) == -1)
+        die_child("fcntl O_NONBLOCK");
+    conn_init(&s.conn, sock, cfg->idle_seconds * 1000);
     /* Status lines go out at once: without TCP_NODELAY, Nagle's algorithm holds a small
      * body sent right after "OK <size>" until the client's delayed ACK (about 40 ms). */
     int one = 1;
@@ -311,13 +318,13 @@ void session_run(const struct server_config *cfg, struct library *lib, int sock,
             linger = 1;
             break;
         case CONN_ERROR:
-            why = errno == EAGAIN || errno == EWOULDBLOCK ? "idle timeout" : strerror(errno);
+            why = errno == ETIMEDOUT ? "idle timeout" : strerror(errno);
             break;
         }
     }
     log_event(peer, "closed: %s", why);
     if (linger)
-        lingering_close(sock, cfg->idle_seconds);
+        lingering_close(sock);
     else
         close(sock);
     library_close(lib);

@@ -13,7 +13,7 @@
 
 struct server_config {
     uint64_t max_upload; /* -m: the largest upload accepted, in bytes */
-    int idle_seconds;    /* -t: how long a client may send nothing (or stall) */
+    int idle_seconds;    /* -t: how long a client may let no byte move (a deadline on progress) */
     int plain;           /* -C: read()/write() instead of sendfile()/splice() */
 };
 
