@@ -697,6 +697,7 @@ admin: two "
     vg "$P/chat-client" -p "$PORT" alice < <(printf 'hello\nquit\n')
     expect bob "J alice" "M alice hello" "X alice"
     vg "$P/chat-crowd" -p "$PORT" -n 20
+    vg "$P/chat-crowd" -p "$PORT" -b -n 20 # they stay in the room: the server's -t 5 drops them
     vg "$P/chat-probe" -p "$PORT" -n 2 < <(printf '%s\n' "L probe" "Q probe")
     vg "$P/chat-members" -n 20 -k 100
     # the benchmark's program too (its sender child leaves with _exit, sockets still open)
@@ -761,5 +762,12 @@ alice> bob left"
     run -0 grep -c '^## lost 0 of [0-9]*, unexpected 0$' "$out/chatroom.csv"
     assert_eq "$output" 6
     grep -q '^# note: datagrams lost in this run: 0 of [0-9]*$' "$out/chatroom.csv"
+    # the rate limit held the flooder: 40 at once, then 20 a second, whatever it sent
+    local note
+    note=$(grep '^# note: rate limit: flood: ' "$out/chatroom.csv")
+    [[ $note =~ sent\ 1000\ messages\ in\ ([0-9.]+)\ s.*\;\ ([0-9]+)\ delivered ]] ||
+        fail "no flood note:" "$(cat "$out/chatroom.csv")"
+    awk -v s="${BASH_REMATCH[1]}" -v d="${BASH_REMATCH[2]}" \
+        'BEGIN { exit !(d >= 40 && d <= 40 + 20 * s + 2) }' || fail "not held to its rate: $note"
     no_chat_orphans
 }

@@ -132,9 +132,10 @@ static void refusals_tick(struct refusals *r, long long now)
     }
 }
 
-/* Log a refused datagram - unless REFUSED_LINES have been logged this second: then only
- * count it. Whoever floods the server must not also flood its log (and the disk under
- * it): 200000 forged datagrams would otherwise be 200000 lines. */
+/* Log a refused datagram (or another that changes nothing: a repeated L) - unless
+ * REFUSED_LINES have been logged this second: then only count it. Whoever floods the
+ * server must not also flood its log (and the disk under it): 200000 forged datagrams
+ * would otherwise be 200000 lines. */
 static void log_refusal(struct server *s, const char *fmt, ...) PL_PRINTF(2, 3);
 static void log_refusal(struct server *s, const char *fmt, ...)
 {
@@ -225,9 +226,10 @@ static void login(struct server *s, const struct request *req,
     int i = members_find_name(&s->room, req->name);
     if (i != -1 && same_addr(&s->room.slot[i].addr, from)) {
         /* The same L again from the same address: the client's retry, its first OK lost
-         * (or late). Answer OK again; the others were told already. */
+         * (or late). Answer OK again; the others were told already. It changes nothing,
+         * and a client could repeat it at will: logged like a refusal (limited). */
         members_touch(&s->room, i, now_ms());
-        event("join %s again from %s: OK again", req->name, addr_str(from, a));
+        log_refusal(s, "join %s again from %s: OK again", req->name, addr_str(from, a));
         send_to(s, from, "OK", 2);
         return;
     }
