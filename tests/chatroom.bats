@@ -698,13 +698,13 @@ admin: two "
     local log=$T/vg-server.log
     start_server "$T/vg.out" valgrind -q --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite --track-fds=yes --log-file="$log" \
-        "$P/chat-server" -p 0 -t 5
+        "$P/chat-server" -p 0 -t 60 # long: valgrind on a busy machine is slow, bob must stay
     PORT=$SERVER_PORT
     enter bob
     vg "$P/chat-client" -p "$PORT" alice < <(printf 'hello\nquit\n')
     expect bob "J alice" "M alice hello" "X alice"
     vg "$P/chat-crowd" -p "$PORT" -n 20
-    vg "$P/chat-crowd" -p "$PORT" -b -n 20 # they stay in the room: the server's -t 5 drops them
+    vg "$P/chat-crowd" -p "$PORT" -b -n 20 # they stay in the room, harmlessly
     vg "$P/chat-probe" -p "$PORT" -n 2 < <(printf '%s\n' "L probe" "Q probe")
     vg "$P/chat-members" -n 20 -k 100
     # the benchmark's program too (its sender child leaves with _exit, sockets still open)
