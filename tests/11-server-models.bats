@@ -80,8 +80,8 @@ children_are() {
         assert_usage "$P/$prog"
         run -2 --separate-stderr timeout 5 "$P/$prog" -p 70000
         assert_eq "${stderr_lines[0]}" "$prog: bad port '70000' (expected a whole number from $([[ $prog == echo-server ]] && echo 0 || echo 1) to 65535)"
-        run -2 --separate-stderr timeout 5 "$P/$prog" -a localhost
-        assert_eq "${stderr_lines[0]}" "$prog: bad address 'localhost' (expected an IPv4 address such as 127.0.0.1)"
+        run -2 --separate-stderr timeout 10 "$P/$prog" -a no-such-host.invalid
+        assert_match "${stderr_lines[0]}" "^$prog: bad host 'no-such-host\.invalid' or port '[0-9]+': "
     done
     run -0 timeout 5 "$P/echo-server" -h
     local m
@@ -118,10 +118,30 @@ children_are() {
     stop_server INT
 }
 
+@test "echo-server, every model, on IPv6 (-a ::1): 'listening on [::1]:PORT'; the clients reach it" {
+    local m u
+    for m in "${TCP_MODELS[@]}" udp; do
+        serve "$m" -v -a ::1
+        assert_match "$(head -n1 "$OUT")" '^listening on \[::1\]:[1-9][0-9]*$'
+        u=()
+        [[ $m != udp ]] || u=(-u)
+        run -0 --separate-stderr timeout 10 "$P/echo-client" "${u[@]}" -a ::1 -p "$SERVER_PORT" -t 5 hello
+        assert_eq "$output" hello
+        assert_eq "$stderr" ""
+        wait_for_line "$OUT" '^client \[::1\]:[1-9][0-9]*: ' >/dev/null
+        if [[ $m == epoll ]]; then
+            run -0 --separate-stderr timeout 60 "$P/echo-load" -a ::1 -p "$SERVER_PORT" -c 5 -n 5 -t 50
+            assert_eq "$stderr" ""
+        fi
+        stop_server TERM
+        assert_eq "$(cat "$OUT.err")" ""
+    done
+}
+
 @test "echo-server: bind fails clearly on a port in use (exit 1)" {
     serve epoll
     run -1 --separate-stderr timeout 5 "$P/echo-server" -m epoll -p "$SERVER_PORT"
-    assert_eq "$stderr" "echo-server: bind 127.0.0.1:$SERVER_PORT: Address already in use"
+    assert_eq "$stderr" "echo-server: bind 127.0.0.1 port $SERVER_PORT: Address already in use"
     assert_eq "$output" ""
 }
 

@@ -81,8 +81,17 @@ _has_lines() {
 
 # expect NAME LINE...: the next datagrams NAME receives are exactly these, in this order.
 expect() {
-    local name=$1 out=$T/$1.out want n line
+    local name=$1 out=$T/$1.out want n line first last
     shift
+    # all at once (one wait, one read: quick for many lines), else line by line to say
+    # which one is wrong
+    first=$((SEEN[$name] + 1))
+    last=$((SEEN[$name] + $#))
+    if wait_until 5 _has_lines "$out" "$last" 2>/dev/null &&
+        [[ $(sed -n "${first},${last}p" "$out") == "$(printf '%s\n' "$@")" ]]; then
+        SEEN[$name]=$last
+        return 0
+    fi
     for want in "$@"; do
         n=$((SEEN[$name] + 1))
         if ! wait_until 5 _has_lines "$out" "$n" 2>/dev/null; then
@@ -118,23 +127,30 @@ ask() {
     assert_eq "$stderr" ""
 }
 
+# kids_named PID PATTERN: the pids of PID's children (zombies included) whose name matches
+# the awk ERE PATTERN. Every /proc/N/stat is read by one cat and one awk, not a process per
+# pid: on a busy machine with hundreds of processes, that is the difference between a few
+# ms and many seconds. (cat, because it goes on past a process that has just ended; mawk
+# would stop there.)
+kids_named() {
+    cat /proc/[0-9]*/stat 2>/dev/null | awk -v p="$1" -v re="$2" '{
+        n = split($0, a, ") "); split(a[n], f, " ") # f[1] the state, f[2] the parent
+        c = $0; sub(/^[0-9]+ \(/, "", c); sub(/\) [^)]*$/, "", c) # the name, in ( )
+        if (f[2] == p && c ~ re) print $1
+    }' || true
+}
+
 # The pids of the processes called chat-client whose parent is $1 (zombies included).
 clients_of() {
-    local c
-    for c in $(children_of "$1"); do
-        [[ $(cat "/proc/$c/comm" 2>/dev/null) == chat-client ]] && printf '%s\n' "$c"
-    done
-    return 0
+    kids_named "$1" '^chat-client$'
 }
 
 # no_chat_orphans: no chat-server or chat-client has been left to the subreaper that
 # tests/run.sh puts above bats (what a script that forgot its children leaves behind).
 no_chat_orphans() {
     [[ -n ${POSIXLABS_SUBREAPER:-} ]] || return 0
-    local c left=()
-    for c in $(children_of "$POSIXLABS_SUBREAPER"); do
-        [[ $(cat "/proc/$c/comm" 2>/dev/null) == chat-* ]] && left+=("$c")
-    done
+    local left=()
+    mapfile -t left < <(kids_named "$POSIXLABS_SUBREAPER" '^chat-')
     ((${#left[@]} == 0)) || fail "left running:" "$(ps -o pid,ppid,stat,cmd -p "${left[*]}")"
 }
 
@@ -172,9 +188,34 @@ Try 'chat-members -h' for help."
     ((SERVER_PORT > 0))
     run -1 --separate-stderr timeout 5 "$P/chat-server" -p "$SERVER_PORT"
     assert_eq "$output" ""
-    assert_eq "$stderr" "chat-server: bind 127.0.0.1:$SERVER_PORT: Address already in use"
-    run -1 --separate-stderr timeout 10 "$P/chat-server" -H no-such-host.invalid
-    assert_match "$stderr" "^chat-server: cannot resolve host 'no-such-host.invalid'"
+    assert_eq "$stderr" "chat-server: bind 127.0.0.1 port $SERVER_PORT: Address already in use"
+    # a bad host is bad usage (exit 2), for the server and every client alike
+    local prog name
+    for prog in chat-server chat-client chat-probe chat-crowd; do
+        name=()
+        [[ $prog != chat-client ]] || name=(x)
+        run -2 --separate-stderr timeout 10 "$P/$prog" -H no-such-host.invalid -p 9 "${name[@]}" </dev/null
+        assert_match "$stderr" "^$prog: bad host 'no-such-host\.invalid' or port '9': "
+    done
+}
+
+@test "IPv6: -H ::1 for the server and every client; 'listening on [::1]:PORT', [::1] in the log" {
+    start_server "$T/a.out" "$P/chat-server" -H ::1 -p 0
+    assert_eq "$SERVER_HOST" "[::1]"
+    PORT=$SERVER_PORT
+    LOG=$T/a.out.err
+    run -0 --separate-stderr timeout 10 "$P/chat-probe" -H ::1 -p "$PORT" -n 2 < <(printf '%s\n' "L alice" "Q alice")
+    assert_eq "$output" $'OK\nOK'
+    wait_for_line "$LOG" '^join alice from \[::1\]:[1-9][0-9]* \(1 member\)$' >/dev/null
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    run -0 --separate-stderr bash -c 'printf "hello\nquit\n" | timeout 10 "$0" -H ::1 -p "$1" bob' \
+        "$P/chat-client" "$PORT"
+    assert_eq "$stderr" ""
+    wait_for_line "$LOG" '^leave bob \(0 members\)$' >/dev/null
+    run -0 --separate-stderr timeout 60 "$P/chat-crowd" -H ::1 -p "$PORT" -n 20
+    assert_eq "${lines[3]}" "lost: 0, unexpected: 0"
+    # an IPv4 client cannot reach a server bound to ::1
+    run -1 --separate-stderr timeout 10 "$P/chat-client" -p "$PORT" carol </dev/null
 }
 
 @test "login: OK; names of 1-32 bytes of [A-Za-z0-9_-]; taken, case-sensitive, free again after Q" {
@@ -355,6 +396,149 @@ drop alice: silent for $secs s, told 0 members"
     assert_eq "$output" OK
 }
 
+@test "every datagram the server sends ends with one newline (each its own line under nc -u)" {
+    start_chat
+    member watch -x # prints each datagram exactly: the newline shows as \x0a
+    say watch "L watch"
+    expect watch 'OK\x0a'
+    run -0 --separate-stderr timeout 10 "$P/chat-probe" -x -p "$PORT" -n 5 \
+        < <(printf '%s\n' "L alice" "C alice hi" "Z" "L bob" "L watch" "Q alice")
+    assert_eq "$output" 'OK\x0a
+ERR unknown command\x0a
+ERR already logged in\x0a
+ERR name taken\x0a
+OK\x0a'
+    expect watch 'J alice\x0a' 'M alice hi\x0a' 'X alice\x0a'
+    kill -TERM "$SERVER_PID"
+    expect watch 'A server shutting down\x0a'
+}
+
+@test "refused datagrams: at most 10 log lines, then 'suppressed N refused datagrams' once a second" {
+    start_chat
+    local many=()
+    mapfile -t many < <(printf 'Z %d\n' {1..200})
+    ask "${many[@]}" # 200 datagrams in far less than a second, each answered
+    assert_eq "$(grep -c '^ERR unknown command$' <<<"$output")" 200
+    wait_for_line "$LOG" '^suppressed ' 5 >/dev/null
+    run grep -v '^standard input closed' "$LOG"
+    assert_eq "${#lines[@]}" 11
+    assert_eq "$(grep -c '^refuse datagram from 127\.0\.0\.1:[0-9]*: unknown command$' "$LOG")" 10
+    assert_eq "${lines[10]}" "suppressed 190 refused datagrams"
+    # a flood that goes on: after its first 10 lines, only one line a second
+    kill -TERM "$SERVER_PID"
+    wait_exit "$SERVER_PID"
+    start_chat
+    member flooder
+    local deadline=$((SECONDS + 15 * TIMEOUT_SCALE))
+    while (($(grep -c '^suppressed ' "$LOG") < 3)); do
+        ((SECONDS < deadline)) || fail "no third 'suppressed' line:" "$(cat "$LOG")"
+        say flooder Z Z Z Z Z Z Z Z Z Z
+    done
+    run sed 1d "$LOG" # after "standard input closed"
+    assert_eq "$(printf '%s\n' "${lines[@]:0:10}" | grep -c '^refuse datagram from .*: unknown command$')" 10
+    printf '%s\n' "${lines[@]:10}" | grep -qvE '^suppressed [1-9][0-9]* refused datagrams$' &&
+        fail "beyond the first 10 lines, not only 'suppressed' lines:" "$output"
+    ((${#lines[@]} >= 13))
+}
+
+@test "rate limit: 20 messages a second, bursts of 40; the rest dropped, 'ERR slow down' once; -r 0 lifts it" {
+    start_chat
+    enter alice bob
+    local flood=()
+    mapfile -t flood < <(printf 'C alice m%d\n' {1..100})
+    say alice "${flood[@]}" # 100 at once, in much less than the 50 ms a new token takes
+    local want=()
+    mapfile -t want < <(printf 'M alice m%d\n' {1..40})
+    expect bob "${want[@]}"
+    enter carol # the marker: everything alice caused has arrived before carol's J
+    expect bob "J carol"
+    expect alice "J bob" "ERR slow down" "J carol"
+    got_nothing_else alice bob
+    assert_eq "$(grep -c '^message from alice: ' "$LOG")" 40
+    wait_for_line "$LOG" '^suppressed 50 refused datagrams$' 5 >/dev/null
+    assert_eq "$(grep -c '^refuse C from 127\.0\.0\.1:[0-9]*: slow down$' "$LOG")" 10
+    # bob was not slowed down by alice's flood
+    say bob "C bob calm down"
+    expect alice "M bob calm down"
+    # the README's flooder
+    run -0 --separate-stderr timeout 10 "$P/chat-probe" -p "$PORT" -w 500 \
+        < <(echo 'L flood'; seq -f 'C flood %g' 100)
+    assert_readme_output "$README" flooder
+
+    kill -TERM "$SERVER_PID"
+    wait_exit "$SERVER_PID"
+    start_chat -r 0
+    SEEN=()
+    enter dave erin
+    mapfile -t flood < <(printf 'C dave m%d\n' {1..100})
+    say dave "${flood[@]}"
+    mapfile -t want < <(printf 'M dave m%d\n' {1..100})
+    expect erin "${want[@]}"
+}
+
+@test "a burst of 1000 logins within half a second is answered in full" {
+    start_chat
+    run -0 --separate-stderr timeout $((120 * TIMEOUT_SCALE)) "$P/chat-crowd" -p "$PORT" -b -n 1000 \
+        -w $((30000 * TIMEOUT_SCALE))
+    assert_readme_output "$README" chat-burst
+    assert_eq "$stderr" ""
+    assert_eq "$(grep -c '^join m[0-9]* from ' "$LOG")" 1000
+    assert_eq "$(grep -c '^refuse ' "$LOG")" 0
+}
+
+@test "chat-client: no answer to L within 1 s, it sends L again, twice at most; a repeated L is OK again" {
+    # a chat-probe plays a server that answers only the second L
+    open_fifo fake
+    start_bg_stdin "$T/fake.in" "$T/fake.out" "$P/chat-probe" -s -p 0
+    local line port
+    line=$(wait_for_line "$T/fake.out" '^listening on ')
+    port=${line##*:}
+    SEEN[fake]=1
+    open_fifo alice
+    start_bg_stdin "$T/alice.in" "$T/alice.txt" "$P/chat-client" -p "$port" alice
+    local alice=$BG_PID
+    expect fake "L alice" "L alice"
+    say fake 'OK\n'
+    close_input alice
+    expect fake "Q alice"
+    say fake 'OK\n'
+    wait_exit "$alice"
+    assert_eq "$BG_STATUS" 0
+    got_nothing_else fake
+    # one that never answers: three L, one second apart, then exit 1
+    run -1 --separate-stderr timeout 20 "$P/chat-client" -p "$port" bob </dev/null
+    assert_eq "$stderr" "chat-client: no answer from a chat server at 127.0.0.1:$port (3 tries, 1 s apart)"
+    expect fake "L bob" "L bob" "L bob"
+    # the real server: an L repeated from the same address (its OK lost) is answered OK
+    # again, and the others are not told twice
+    start_chat
+    enter watch
+    run -0 --separate-stderr timeout 10 "$P/chat-probe" -p "$PORT" -n 3 \
+        < <(printf '%s\n' "L carol" "L carol" "C carol hi" "Q carol")
+    assert_eq "$output" $'OK\nOK\nOK'
+    expect watch "J carol" "M carol hi" "X carol"
+    got_nothing_else watch
+    grep -q '^join carol again from 127\.0\.0\.1:[0-9]*: OK again$' "$LOG"
+}
+
+@test "a killed client's name stays taken until the server's timeout drops it" {
+    local secs=$((2 * TIMEOUT_SCALE))
+    start_chat -t "$secs"
+    open_fifo carolc
+    start_bg_stdin "$T/carolc.in" "$T/carol.txt" "$P/chat-client" -p "$PORT" -i 60 carol
+    local carol=$BG_PID
+    wait_for_line "$LOG" '^join carol ' >/dev/null
+    kill -KILL "$carol" # no Q: the server cannot know carol has gone
+    wait_exit "$carol"
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    run -1 --separate-stderr bash -c 'echo hi | timeout 10 "$0" -p "$1" carol' "$P/chat-client" "$PORT"
+    assert_eq "$stderr" "chat-client: login refused: name taken"
+    wait_for_line "$LOG" '^drop carol: silent for ' $((secs + 10)) >/dev/null
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    run -0 --separate-stderr bash -c 'echo hi | timeout 10 "$0" -p "$1" carol' "$P/chat-client" "$PORT"
+    assert_eq "$stderr" ""
+}
+
 @test "200 members: every join, message and leave reaches every other member; nothing lost or echoed" {
     start_chat
     local fds
@@ -468,7 +652,10 @@ shutdown_by() {
     expect fake "L alice"
     say fake OK
     expect fake "H alice" "H alice"
-    say fake 'M mallory \x1b]0;pwned\x07\x1b[2Jhi' 'J bad name' 'A hello\x00world' 'OK' 'ERR so sorry'
+    # the server ends each datagram with one newline, which the client strips (a datagram
+    # without it is taken too); a second one is text, shown as a space
+    say fake 'M mallory \x1b]0;pwned\x07\x1b[2Jhi\n' 'J bad name\n' 'A hello\x00world' 'OK\n' \
+        'ERR so sorry\n' 'A two\n\n'
     say alice "hi"
     wait_for_line "$T/fake.out" '^C alice hi$' >/dev/null
     close_input alice
@@ -477,7 +664,8 @@ shutdown_by() {
     wait_exit "$alice"
     assert_eq "$BG_STATUS" 0
     assert_eq "$(cat "$T/alice.txt")" "mallory:  ]0;pwned  [2Jhi
-admin: hello world"
+admin: hello world
+admin: two "
     assert_eq "$(cat "$T/alice.txt.err")" "chat-client: the server says: so sorry"
 }
 
@@ -510,12 +698,13 @@ admin: hello world"
     local log=$T/vg-server.log
     start_server "$T/vg.out" valgrind -q --error-exitcode=99 --leak-check=full \
         --errors-for-leak-kinds=definite --track-fds=yes --log-file="$log" \
-        "$P/chat-server" -p 0 -t 5
+        "$P/chat-server" -p 0 -t 60 # long: valgrind on a busy machine is slow, bob must stay
     PORT=$SERVER_PORT
     enter bob
     vg "$P/chat-client" -p "$PORT" alice < <(printf 'hello\nquit\n')
     expect bob "J alice" "M alice hello" "X alice"
     vg "$P/chat-crowd" -p "$PORT" -n 20
+    vg "$P/chat-crowd" -p "$PORT" -b -n 20 # they stay in the room, harmlessly
     vg "$P/chat-probe" -p "$PORT" -n 2 < <(printf '%s\n' "L probe" "Q probe")
     vg "$P/chat-members" -n 20 -k 100
     # the benchmark's program too (its sender child leaves with _exit, sockets still open)
@@ -536,11 +725,21 @@ admin: hello world"
 
 @test "demo.sh: three scripted members, the administrator, everything stopped at the end" {
     run -0 --separate-stderr timeout 60 "$TOP/$DIR/demo.sh" "$BIN"
-    assert_line_matches '^== The chatroom'
+    assert_line_matches '^== Capstone 2: the chatroom'
     assert_line_matches '^alice> bob: hi alice, hi carol$'
     assert_line_matches '^carol> admin: the room closes in a minute$'
     assert_line_matches '^server> leave carol \(0 members\)$'
     assert_line_matches '^\(chat-server has exited with status 0\)$'
+    # in the order things happened: the action, the server's log of it, what the others saw
+    assert_contains "$output" "bob> (types) hi alice, hi carol
+server> message from bob: 18 bytes to 2 members
+alice> bob: hi alice, hi carol
+carol> bob: hi alice, hi carol"
+    assert_contains "$output" "bob> (types) quit
+server> leave bob (2 members)
+alice> bob left"
+    assert_eq "$(grep -c '^== Capstone 2: the chatroom' <<<"$output")" 1
+    assert_line_matches '^\$ \./chat-client -p [0-9]+ alice$'
     assert_eq "$stderr" ""
     no_chat_orphans
 }
@@ -570,5 +769,12 @@ admin: hello world"
     run -0 grep -c '^## lost 0 of [0-9]*, unexpected 0$' "$out/chatroom.csv"
     assert_eq "$output" 6
     grep -q '^# note: datagrams lost in this run: 0 of [0-9]*$' "$out/chatroom.csv"
+    # the rate limit held the flooder: 40 at once, then 20 a second, whatever it sent
+    local note
+    note=$(grep '^# note: rate limit: flood: ' "$out/chatroom.csv")
+    [[ $note =~ sent\ 1000\ messages\ in\ ([0-9.]+)\ s.*\;\ ([0-9]+)\ delivered ]] ||
+        fail "no flood note:" "$(cat "$out/chatroom.csv")"
+    awk -v s="${BASH_REMATCH[1]}" -v d="${BASH_REMATCH[2]}" \
+        'BEGIN { exit !(d >= 40 && d <= 40 + 20 * s + 2) }' || fail "not held to its rate: $note"
     no_chat_orphans
 }

@@ -3,13 +3,21 @@
  * how many datagrams per second reach the receivers - through chat-server, or straight
  * from our own sendto() loop (the machine's raw limit, with no server logic at all).
  *
- * Usage: chat_fanout [-H host] [-p port] [-r receivers] [-m messages] [-W window] [-C] MODE
+ * Usage: chat_fanout [-H host] [-p port] [-r receivers] [-m messages] [-W window]
+ *                    [-d seconds] [-C] MODE
  *   MODE server: the R receivers log in to the chat-server at host:port (r1, r2, ...), so
  *                does the sender (s); the sender sends "C s <payload>", the server sends
- *                "M s <payload>" to every receiver.
- *   MODE raw:    no server: the sender itself sendto()s the same "M s <payload>" datagram
+ *                "M s <payload>\n" to every receiver. Start that chat-server with -r 0: its
+ *                rate limit (20 messages a second by default) would otherwise measure
+ *                itself, not the fan-out.
+ *   MODE raw:    no server: the sender itself sendto()s the same "M s <payload>\n" datagram
  *                to every receiver, in a plain loop.
- * Datagrams are 64 bytes. The receivers are sockets of this process, drained with poll()
+ *   MODE flood:  the rate limit at work: one receiver and the sender log in, and the sender
+ *                sends its M messages evenly over -d seconds (default 2), with no flow
+ *                control, as a flooder would; prints how many reached the receiver, and
+ *                how many a second (with -C, as a "# note:" line). Against a chat-server
+ *                with its default limit (20 a second, bursts of 40): about 40 + 20 x d.
+ * Datagrams are 64 bytes (the server's M with its newline). The receivers are sockets of this process, drained with poll()
  * and recv(); the sender is a child process. Flow control: the sender may be at most
  * -W messages (default 32) ahead of the last message every receiver has, so no socket
  * buffer overflows when the receivers keep up - any loss then is the server's. The clock
@@ -49,11 +57,13 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* "<cmd> s <10-digit number>xxxx..." - DGRAM bytes in all. */
+/* "<cmd> s <10-digit number>xxxx...\n" - DGRAM bytes in all. The C goes without the
+ * newline (DGRAM - 1 bytes): the server's M, which adds it, is then DGRAM bytes too. */
 static void make_dgram(char *buf, char cmd, long k)
 {
     int n = snprintf(buf, DGRAM + 1, "%c s %010ld", cmd, k);
-    memset(buf + n, 'x', (size_t)(DGRAM - n));
+    memset(buf + n, 'x', (size_t)(DGRAM - 1 - n));
+    buf[DGRAM - 1] = '\n';
 }
 
 /* Wait (at most 5 s) for "OK" on sock, ignoring anything else. */
@@ -65,10 +75,10 @@ static void wait_ok(int sock, const char *who)
         if (poll(&p, 1, 5000) <= 0)
             fatal("no answer to %s's login", who);
         ssize_t n = recv(sock, buf, sizeof buf, 0);
-        if (n == 2 && memcmp(buf, "OK", 2) == 0)
+        if (n == 3 && memcmp(buf, "OK\n", 3) == 0)
             return;
-        if (n >= 4 && memcmp(buf, "ERR ", 4) == 0)
-            fatal("%s's login refused: %.*s", who, (int)n - 4, buf + 4);
+        if (n >= 5 && memcmp(buf, "ERR ", 4) == 0)
+            fatal("%s's login refused: %.*s", who, (int)n - 5, buf + 4);
     }
     fatal("no OK for %s", who);
 }
@@ -98,7 +108,7 @@ static noreturn void sender(int raw, int sock, const struct sockaddr_in *to, int
         credits--;
         make_dgram(d, raw ? 'M' : 'C', k);
         if (!raw) {
-            if (send(sock, d, DGRAM, 0) == -1)
+            if (send(sock, d, DGRAM - 1, 0) == -1)
                 die_child("send");
             continue;
         }
@@ -109,14 +119,62 @@ static noreturn void sender(int raw, int sock, const struct sockaddr_in *to, int
     _exit(0);
 }
 
+/* MODE flood: the sender (this process) sends `messages` C datagrams evenly spread over
+ * `secs` seconds; the receiver counts the M datagrams that reach it, until 1 s after the
+ * last send. Prints the result; exit status 0. */
+static int flood(int tx, int rx, long messages, long secs, int csv)
+{
+    char d[DGRAM + 1], buf[2048];
+    long delivered = 0, dropped_notices = 0;
+    long long gap_ns = secs * 1000000000LL / messages;
+    struct timespec next;
+    if (clock_gettime(CLOCK_MONOTONIC, &next) == -1)
+        die("clock_gettime");
+    double t0 = now_s();
+    for (long k = 0; k < messages; k++) {
+        make_dgram(d, 'C', k);
+        if (send(tx, d, DGRAM - 1, 0) == -1)
+            die("send");
+        while (recv(rx, buf, sizeof buf, MSG_DONTWAIT) > 0) /* keep the receiver empty */
+            delivered++;
+        while (recv(tx, buf, sizeof buf, MSG_DONTWAIT) > 0) /* "ERR slow down" */
+            dropped_notices++;
+        next.tv_nsec += gap_ns;
+        next.tv_sec += next.tv_nsec / 1000000000;
+        next.tv_nsec %= 1000000000;
+        int rc;
+        while ((rc = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL)) == EINTR)
+            ;
+        if (rc != 0)
+            die_en(rc, "clock_nanosleep");
+    }
+    double t1 = now_s();
+    for (;;) { /* what is still on its way */
+        struct pollfd p = {.fd = rx, .events = POLLIN};
+        int r = poll(&p, 1, 1000);
+        if (r == -1 && errno != EINTR)
+            die("poll");
+        if (r <= 0)
+            break;
+        if (recv(rx, buf, sizeof buf, MSG_DONTWAIT) > 0)
+            delivered++;
+    }
+    double secs_sent = t1 - t0;
+    printf("%sflood: sent %ld messages in %.1f s (%.0f a second); %ld delivered (%.1f a "
+           "second), 'ERR slow down' %ld times\n",
+           csv ? "# note: rate limit: " : "", messages, secs_sent, messages / secs_sent,
+           delivered, delivered / secs_sent, dropped_notices);
+    return 0;
+}
+
 int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *host = "127.0.0.1";
-    long port = 9999, nrx = 100, messages = 2000, window = 32;
+    long port = 9999, nrx = 100, messages = 2000, window = 32, flood_s = 2;
     int csv = 0, opt;
-    while ((opt = getopt(argc, argv, ":H:p:r:m:W:Ch")) != -1) {
+    while ((opt = getopt(argc, argv, ":H:p:r:m:W:d:Ch")) != -1) {
         switch (opt) {
         case 'H':
             host = optarg;
@@ -133,16 +191,23 @@ int main(int argc, char *argv[])
         case 'W':
             window = parse_long(optarg, 1, 1000, "window");
             break;
+        case 'd':
+            flood_s = parse_long(optarg, 1, 3600, "seconds");
+            break;
         case 'C':
             csv = 1;
             break;
         case 'h':
             printf("usage: chat_fanout [-H host] [-p port] [-r receivers] [-m messages] "
-                   "[-W window] [-C] server|raw\n"
+                   "[-W window] [-d seconds] [-C] server|raw|flood\n"
                    "One sender, R receivers: datagrams delivered per second, through the\n"
-                   "chat-server at host:port (server) or by our own sendto() loop (raw).\n"
+                   "chat-server at host:port (server; start it with -r 0, no rate limit) or\n"
+                   "by our own sendto() loop (raw). flood: the sender sends its messages\n"
+                   "evenly over -d seconds to one receiver through the server, whose rate\n"
+                   "limit lets only some through.\n"
                    "  -r  receivers (default 100)     -m  messages (default 2000)\n"
                    "  -W  most messages in flight (default 32)\n"
+                   "  -d  flood: seconds (default 2)\n"
                    "  -C  print a CSV row for bench/run.sh\n");
             return 0;
         case ':':
@@ -152,9 +217,12 @@ int main(int argc, char *argv[])
         }
     }
     if (argc - optind != 1 || (strcmp(argv[optind], "server") != 0 &&
-                               strcmp(argv[optind], "raw") != 0))
-        usage_error("give the mode: server or raw");
-    int raw = strcmp(argv[optind], "raw") == 0;
+                               strcmp(argv[optind], "raw") != 0 &&
+                               strcmp(argv[optind], "flood") != 0))
+        usage_error("give the mode: server, raw or flood");
+    int raw = strcmp(argv[optind], "raw") == 0, flooding = strcmp(argv[optind], "flood") == 0;
+    if (flooding)
+        nrx = 1;
     int R = (int)nrx;
 
     struct sockaddr_in server = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -198,6 +266,16 @@ int main(int argc, char *argv[])
         wait_ok(tx, "s");
         drain(rx, R);
     }
+    if (flooding) {
+        int rc = flood(tx, rx[0], messages, flood_s, csv);
+        close(rx[0]);
+        close(tx);
+        free(rx);
+        free(rx_addr);
+        free(pfd);
+        free(have);
+        return rc;
+    }
 
     int credit[2];
     if (pipe(credit) == -1)
@@ -231,8 +309,9 @@ int main(int argc, char *argv[])
                 continue;
             ssize_t n;
             while ((n = recv(rx[i], buf, sizeof buf, MSG_DONTWAIT)) >= 0) {
-                long k = n == DGRAM && memcmp(buf, "M s ", 4) == 0 ? strtol(buf + 4, NULL, 10)
-                                                                   : -1;
+                long k = n == DGRAM && memcmp(buf, "M s ", 4) == 0 && buf[DGRAM - 1] == '\n'
+                             ? strtol(buf + 4, NULL, 10)
+                             : -1;
                 if (k < done || k >= done + window || k >= messages) {
                     stray++;
                     continue;

@@ -102,7 +102,7 @@ int main(int argc, char *argv[])
                    "Sends each MESSAGE, or else each line of standard input, to an echo\n"
                    "server, waits for its echo and prints it.\n"
                    "  -u          UDP (one datagram per line) instead of TCP\n"
-                   "  -a ADDR     the server's IPv4 address (default 127.0.0.1)\n"
+                   "  -a ADDR     the server's address, IPv4 or IPv6 (default 127.0.0.1)\n"
                    "  -p PORT     the server's port (default 7007)\n"
                    "  -t SECONDS  fail if an echo takes longer (default: wait for ever)\n"
                    "  -h          this help\n");
@@ -113,17 +113,18 @@ int main(int argc, char *argv[])
             usage_error("unknown option -%c", optopt);
         }
     }
-    struct sockaddr_in addr;
-    make_addr(&addr, host, port);
-    char a[ADDR_STRLEN];
+    struct sockaddr_storage addr;
+    char a[NET_ADDRSTRLEN], p[8];
+    snprintf(p, sizeof p, "%ld", port);
+    socklen_t alen = net_resolve(host, p, udp ? SOCK_DGRAM : SOCK_STREAM, &addr);
 
-    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    int fd = socket(addr.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
     if (fd == -1)
         die("socket");
     /* For UDP, connect() only fixes the peer: send() goes there, and recv() takes
      * datagrams from there alone. */
-    if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == -1)
-        die("connect %s", addr_str(&addr, a));
+    if (connect(fd, (struct sockaddr *)&addr, alen) == -1)
+        die("connect %s", net_addr_str((struct sockaddr *)&addr, alen, a));
 
     if (optind < argc) {
         for (int i = optind; i < argc; i++)

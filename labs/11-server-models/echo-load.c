@@ -18,7 +18,6 @@
  * See also: echo-server, bench/servers; poll(2), connect(2) (EINPROGRESS).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,7 +46,8 @@ struct client {
 
 static long nclients = 10, nmsgs = 100, size = 64;
 static int udp;
-static struct sockaddr_in server;
+static struct sockaddr_storage server;
+static socklen_t server_len;
 static struct client *cl;
 static struct pollfd *pfd; /* pfd[i].fd is client i's socket, -1 once it is done */
 static double *lat;        /* the latency of every message echoed, in seconds */
@@ -186,34 +186,35 @@ static void receive(long i)
 
 static void open_client(long i)
 {
-    char a[ADDR_STRLEN];
-    int fd = socket(AF_INET, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    char a[NET_ADDRSTRLEN];
+    int fd = socket(server.ss_family, udp ? SOCK_DGRAM : SOCK_STREAM, 0);
     if (fd == -1)
         die("client %ld: socket", i);
-    int flags = fcntl(fd, F_GETFL);
-    if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+    if (set_nonblocking(fd) == -1)
         die("fcntl O_NONBLOCK");
     pfd[i].fd = fd;
     /* Non-blocking, connect() returns at once: EINPROGRESS, and POLLOUT says when it is
      * done. So all the clients connect at the same time. */
-    if (connect(fd, (struct sockaddr *)&server, sizeof server) == 0)
+    if (connect(fd, (struct sockaddr *)&server, server_len) == 0)
         start_message(i);
     else if (errno == EINPROGRESS)
         cl[i].connecting = 1;
     else
-        die("client %ld: connect %s", i, addr_str(&server, a));
+        die("client %ld: connect %s", i,
+            net_addr_str((struct sockaddr *)&server, server_len, a));
 }
 
 static void connected(long i)
 {
-    char a[ADDR_STRLEN];
+    char a[NET_ADDRSTRLEN];
     int err;
     socklen_t len = sizeof err;
     if (getsockopt(pfd[i].fd, SOL_SOCKET, SO_ERROR, &err, &len) == -1)
         die("getsockopt SO_ERROR");
     if (err != 0) {
         errno = err;
-        die("client %ld: connect %s", i, addr_str(&server, a));
+        die("client %ld: connect %s", i,
+            net_addr_str((struct sockaddr *)&server, server_len, a));
     }
     cl[i].connecting = 0;
     start_message(i);
@@ -274,7 +275,7 @@ int main(int argc, char *argv[])
                    "messages one after another and checking every byte of every echo; prints\n"
                    "the requests per second and the latency (p50, p99, max).\n"
                    "  -u          UDP datagrams instead of TCP connections\n"
-                   "  -a ADDR     the server's IPv4 address (default 127.0.0.1)\n"
+                   "  -a ADDR     the server's address, IPv4 or IPv6 (default 127.0.0.1)\n"
                    "  -p PORT     the server's port (default 7007)\n"
                    "  -c CLIENTS  clients at once (default 10)\n"
                    "  -n MESSAGES messages per client (default 100)\n"
@@ -296,7 +297,9 @@ int main(int argc, char *argv[])
         usage_error("a UDP message holds at most %ld bytes", UDP_MAX);
     if (nclients * nmsgs > 10000000)
         usage_error("CLIENTS x MESSAGES is at most 10000000");
-    make_addr(&server, host, port);
+    char p[8];
+    snprintf(p, sizeof p, "%ld", port);
+    server_len = net_resolve(host, p, udp ? SOCK_DGRAM : SOCK_STREAM, &server);
 
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
@@ -310,11 +313,11 @@ int main(int argc, char *argv[])
     if (cl == NULL || pfd == NULL || lat == NULL)
         fatal("out of memory");
 
-    char a[ADDR_STRLEN];
+    char a[NET_ADDRSTRLEN];
     if (!quiet)
         printf("echo-load: %ld client%s x %ld message%s of %ld byte%s, %s to %s\n", nclients,
                nclients == 1 ? "" : "s", nmsgs, nmsgs == 1 ? "" : "s", size,
-               size == 1 ? "" : "s", udp ? "udp" : "tcp", addr_str(&server, a));
+               size == 1 ? "" : "s", udp ? "udp" : "tcp", net_addr_str((struct sockaddr *)&server, server_len, a));
     double start = now(), deadline = start + (double)limit;
     for (long i = 0; i < nclients; i++)
         open_client(i);

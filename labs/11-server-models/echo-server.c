@@ -7,7 +7,7 @@
  * one short file each: iterative (循环服务器), fork (多进程并发), thread (多线程并发),
  * prefork (a pool of processes), select, poll and epoll (IO多路复用), and iterative UDP.
  * This file is the whole of main(): options, the table of models, open, serve, close.
- * Observe: the first line is "listening on ADDR:PORT". With -v each client is logged with
+ * Observe: the first line is "listening on ADDR:PORT" (IPv6: "[::1]:PORT"). With -v each client is logged with
  * the pid and thread that serve it - compare the models. SIGINT or SIGTERM stops it:
  * every client is closed, every child reaped, every thread finished, exit status 0.
  *     ps -o pid,ppid,stat,nlwp,cmd --ppid <pid>    ls /proc/<pid>/task /proc/<pid>/fd
@@ -46,7 +46,7 @@ static void usage(void)
            "  -m MODEL    how clients are served (default iterative):\n");
     for (size_t i = 0; i < NMODELS; i++)
         printf("     %-9s  %s\n", models[i]->name, models[i]->summary);
-    printf("  -a ADDR     the IPv4 address to listen on (default 127.0.0.1)\n"
+    printf("  -a ADDR     the address to listen on, IPv4 or IPv6 (default 127.0.0.1)\n"
            "  -p PORT     the port (default %d; 0: any free port)\n"
            "  -w WORKERS  processes in the prefork pool (default %d)\n"
            "  -v          log every client, with the pid and thread serving it\n"
@@ -59,7 +59,9 @@ int main(int argc, char *argv[])
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
     const char *name = "iterative", *host = "127.0.0.1";
-    long port = DEFAULT_PORT, workers = 0;
+    char port[8];
+    snprintf(port, sizeof port, "%d", DEFAULT_PORT);
+    long workers = 0;
     int verbose = 0, opt;
     while ((opt = getopt(argc, argv, ":m:a:p:w:vh")) != -1) {
         switch (opt) {
@@ -70,7 +72,7 @@ int main(int argc, char *argv[])
             host = optarg;
             break;
         case 'p':
-            port = parse_long(optarg, 0, 65535, "port");
+            snprintf(port, sizeof port, "%ld", parse_long(optarg, 0, 65535, "port"));
             break;
         case 'w':
             workers = parse_long(optarg, 1, 64, "number of workers");
@@ -104,12 +106,10 @@ int main(int argc, char *argv[])
     if (workers != 0 && model != &model_prefork)
         usage_error("-w is for the prefork model only");
 
-    struct sockaddr_in addr;
-    make_addr(&addr, host, port);
     struct server srv = {.workers = workers ? workers : DEFAULT_WORKERS, .verbose = verbose};
-    server_open(&srv, model->socktype, &addr);
-    char a[ADDR_STRLEN];
-    printf("listening on %s\n", addr_str(&addr, a));
+    server_open(&srv, model->socktype, host, port);
+    char a[NET_ADDRSTRLEN];
+    printf("listening on %s\n", net_local_str(srv.fd, a)); /* with the port -p 0 got */
     printf("model %s: %s\n", model->name, model->summary);
 
     model->serve(&srv);

@@ -14,7 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
-struct echo_conn *echo_open(const struct server *srv, int fd, const struct sockaddr_in *peer)
+struct echo_conn *echo_open(const struct server *srv, int fd,
+                           const struct sockaddr_storage *peer)
 {
     struct echo_conn *c = malloc(sizeof *c);
     if (c == NULL) {
@@ -85,7 +86,7 @@ void echo_close(const struct server *srv, struct echo_conn *c)
     free(c);
 }
 
-void echo_session(const struct server *srv, int fd, const struct sockaddr_in *peer)
+void echo_session(const struct server *srv, int fd, const struct sockaddr_storage *peer)
 {
     struct echo_conn *c = echo_open(srv, fd, peer);
     if (c == NULL)

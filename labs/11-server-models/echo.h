@@ -23,7 +23,7 @@
 
 struct echo_conn {
     int fd;
-    struct sockaddr_in peer;
+    struct sockaddr_storage peer;
     size_t len, off;             /* buf[off .. len) is read but not yet sent back */
     unsigned long long echoed;   /* bytes sent back so far */
     int err;                     /* errno that ended the connection, 0 for a clean close */
@@ -32,7 +32,8 @@ struct echo_conn {
 
 /* Start serving fd (a connected, non-blocking socket): NULL, with fd closed and a warning,
  * if memory is short. */
-struct echo_conn *echo_open(const struct server *srv, int fd, const struct sockaddr_in *peer);
+struct echo_conn *echo_open(const struct server *srv, int fd,
+                           const struct sockaddr_storage *peer);
 
 /* What the connection waits for next: POLLIN or POLLOUT. */
 short echo_events(const struct echo_conn *c);
@@ -46,6 +47,6 @@ void echo_close(const struct server *srv, struct echo_conn *c);
 
 /* A whole conversation with one client, for the blocking-style models: wait, step, until
  * the client leaves or a stop is requested; then close fd. */
-void echo_session(const struct server *srv, int fd, const struct sockaddr_in *peer);
+void echo_session(const struct server *srv, int fd, const struct sockaddr_storage *peer);
 
 #endif

@@ -76,7 +76,7 @@ static void serve(struct server *srv)
             if (fd == srv->stop_fd) {
                 stop = 1;
             } else if (fd == srv->fd) { /* new clients: take all that are waiting */
-                struct sockaddr_in peer;
+                struct sockaddr_storage peer;
                 int cfd;
                 while ((cfd = server_accept(srv, &peer)) != -1) {
                     if (!room_for(cfd)) {

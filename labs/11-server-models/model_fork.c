@@ -45,7 +45,7 @@ static void serve(struct server *srv)
         die("sigaction SIGCHLD");
 
     while (server_wait(srv, srv->fd, POLLIN)) {
-        struct sockaddr_in peer;
+        struct sockaddr_storage peer;
         int fd = server_accept(srv, &peer);
         if (fd == -1)
             continue;

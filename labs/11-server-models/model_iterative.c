@@ -19,7 +19,7 @@
 static void serve(struct server *srv)
 {
     while (server_wait(srv, srv->fd, POLLIN)) {
-        struct sockaddr_in peer;
+        struct sockaddr_storage peer;
         int fd = server_accept(srv, &peer);
         if (fd != -1)
             echo_session(srv, fd, &peer); /* the next client waits until this one is done */

@@ -74,7 +74,7 @@ static void serve(struct server *srv)
             i++;
         }
         if (s.pfd[1].revents != 0) { /* new clients: take all that are waiting */
-            struct sockaddr_in peer;
+            struct sockaddr_storage peer;
             int fd;
             while ((fd = server_accept(srv, &peer)) != -1) {
                 struct echo_conn *c = echo_open(srv, fd, &peer);

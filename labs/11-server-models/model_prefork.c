@@ -28,7 +28,7 @@ static noreturn void worker(struct server *srv)
 {
     server_child_init(srv);
     while (server_wait(srv, srv->fd, POLLIN)) {
-        struct sockaddr_in peer;
+        struct sockaddr_storage peer;
         int fd = server_accept(srv, &peer); /* -1: another worker was quicker */
         if (fd != -1)
             echo_session(srv, fd, &peer);

@@ -59,7 +59,7 @@ static void serve(struct server *srv)
             }
         }
         if (FD_ISSET(srv->fd, &rd)) { /* new clients: take all that are waiting */
-            struct sockaddr_in peer;
+            struct sockaddr_storage peer;
             int fd;
             while ((fd = server_accept(srv, &peer)) != -1) {
                 if (fd >= FD_SETSIZE) {

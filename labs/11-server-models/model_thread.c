@@ -24,7 +24,7 @@
 struct job {
     const struct server *srv;
     int fd;
-    struct sockaddr_in peer;
+    struct sockaddr_storage peer;
 };
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
@@ -62,7 +62,7 @@ static void serve(struct server *srv)
         die_en(rc, "pthread_attr_setdetachstate");
 
     while (server_wait(srv, srv->fd, POLLIN)) {
-        struct sockaddr_in peer;
+        struct sockaddr_storage peer;
         int fd = server_accept(srv, &peer);
         if (fd == -1)
             continue;

@@ -23,7 +23,7 @@ static void serve(struct server *srv)
 {
     static char buf[DGRAM_MAX];
     while (server_wait(srv, srv->fd, POLLIN)) {
-        struct sockaddr_in peer;
+        struct sockaddr_storage peer;
         socklen_t len = sizeof peer;
         ssize_t n = recvfrom(srv->fd, buf, sizeof buf, 0, (struct sockaddr *)&peer, &len);
         if (n == -1) {

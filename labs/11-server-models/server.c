@@ -10,7 +10,6 @@
 #include "server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -19,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "net.h"
+#include "net.h" /* common/: net_listen, net_addr_str, set_nonblocking */
 
 /* Where the stop handler writes: set once in server_open, before the handler exists. */
 static int stop_wfd = -1;
@@ -35,10 +34,10 @@ static void on_stop(int sig)
     errno = saved;
 }
 
-static void set_nonblocking(int fd)
+/* O_NONBLOCK added to fd's flags (common/net.c reads them first), or die. */
+static void nonblocking(int fd)
 {
-    int flags = fcntl(fd, F_GETFL);
-    if (flags == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1)
+    if (set_nonblocking(fd) == -1)
         die("fcntl O_NONBLOCK");
 }
 
@@ -53,36 +52,22 @@ static void set_handler(int sig, void (*handler)(int), int flags)
         die("sigaction");
 }
 
-void server_open(struct server *srv, int socktype, struct sockaddr_in *addr)
+void server_open(struct server *srv, int socktype, const char *host, const char *port)
 {
-    char a[ADDR_STRLEN];
-    srv->fd = socket(AF_INET, socktype, 0);
-    if (srv->fd == -1)
-        die("socket");
-    /* Rebind the port at once after a restart, even with old connections in TIME_WAIT. */
-    int on = 1;
-    if (setsockopt(srv->fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == -1)
-        die("setsockopt SO_REUSEADDR");
-    if (bind(srv->fd, (struct sockaddr *)addr, sizeof *addr) == -1)
-        die("bind %s", addr_str(addr, a));
-    /* The backlog: connections the kernel completes and queues until accept() takes
-     * them (capped by /proc/sys/net/core/somaxconn). */
-    if (socktype == SOCK_STREAM && listen(srv->fd, SOMAXCONN) == -1)
-        die("listen");
-    socklen_t len = sizeof *addr;
-    if (getsockname(srv->fd, (struct sockaddr *)addr, &len) == -1)
-        die("getsockname");
-    /* Non-blocking: readiness can be stale by the time we act (another process accepted
-     * the connection, or the client reset it), and then accept() must not block. */
-    set_nonblocking(srv->fd);
+    /* socket, bind and (TCP) listen with a backlog of SOMAXCONN: connections the kernel
+     * completes and queues until accept() takes them. SO_REUSEADDR: rebind the port at
+     * once after a restart, even with old connections in TIME_WAIT. Non-blocking:
+     * readiness can be stale by the time we act (another process accepted the
+     * connection, or the client reset it), and then accept() must not block. */
+    srv->fd = net_listen(host, port, socktype, NET_REUSEADDR | NET_NONBLOCK);
 
     int p[2];
     if (pipe(p) == -1)
         die("pipe");
     srv->stop_fd = p[0];
     srv->stop_wfd = stop_wfd = p[1];
-    set_nonblocking(p[0]); /* server_close reads it without waiting */
-    set_nonblocking(p[1]);
+    nonblocking(p[0]); /* server_close reads it without waiting */
+    nonblocking(p[1]);
     /* No SA_RESTART: a call blocked when the signal comes (waitpid in the prefork parent)
      * returns EINTR, and the caller looks at the stop pipe. */
     set_handler(SIGINT, on_stop, 0);
@@ -140,7 +125,7 @@ int server_stopping(const struct server *srv)
     return n > 0;
 }
 
-int server_accept(const struct server *srv, struct sockaddr_in *peer)
+int server_accept(const struct server *srv, struct sockaddr_storage *peer)
 {
     socklen_t len = sizeof *peer;
     int fd = accept(srv->fd, (struct sockaddr *)peer, &len);
@@ -169,7 +154,7 @@ int server_accept(const struct server *srv, struct sockaddr_in *peer)
             SERVER_DIE(srv, "accept");
         }
     }
-    set_nonblocking(fd); /* Linux: accepted sockets do not inherit O_NONBLOCK */
+    nonblocking(fd); /* Linux: accepted sockets do not inherit O_NONBLOCK */
     return fd;
 }
 
@@ -192,18 +177,20 @@ void server_child_exit(struct server *srv, int status)
     _exit(status);
 }
 
-void log_client(const struct server *srv, const struct sockaddr_in *peer, const char *fmt, ...)
+void log_client(const struct server *srv, const struct sockaddr_storage *peer,
+                const char *fmt, ...)
 {
     if (!srv->verbose)
         return;
-    char a[ADDR_STRLEN], msg[256];
+    char a[NET_ADDRSTRLEN], msg[256];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     /* One printf, one line: stdout is line-buffered, so lines from several threads and
      * processes do not mix. */
-    printf("client %s: %s (pid %ld, thread %ld)\n", addr_str(peer, a), msg, (long)getpid(),
+    printf("client %s: %s (pid %ld, thread %ld)\n",
+           net_addr_str((const struct sockaddr *)peer, sizeof *peer, a), msg, (long)getpid(),
            (long)gettid());
 }
 

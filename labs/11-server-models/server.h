@@ -39,10 +39,9 @@ struct model {
     void (*serve)(struct server *srv);
 };
 
-/* Make the socket (bound to *addr, listening if TCP), the stop pipe and the signal
- * dispositions (SIGINT/SIGTERM stop, SIGPIPE ignored). *addr becomes the bound address
- * (the real port when it was 0). */
-void server_open(struct server *srv, int socktype, struct sockaddr_in *addr);
+/* Make the socket (bound to host:port, IPv4 or IPv6, listening if TCP), the stop pipe and
+ * the signal dispositions (SIGINT/SIGTERM stop, SIGPIPE ignored). A bad host: exit 2. */
+void server_open(struct server *srv, int socktype, const char *host, const char *port);
 
 /* Close everything server_open made; returns the signal that stopped the server (0: none). */
 int server_close(struct server *srv);
@@ -56,7 +55,7 @@ int server_stopping(const struct server *srv);
 /* Accept a client, made non-blocking; its address in *peer. Returns -1 when there is
  * nothing to accept after all (another process took it, the client gave up) or on a
  * passing shortage (too many open files: reported, then a 100 ms pause). */
-int server_accept(const struct server *srv, struct sockaddr_in *peer);
+int server_accept(const struct server *srv, struct sockaddr_storage *peer);
 
 /* Right after fork(), in the child: SIGINT/SIGTERM/SIGCHLD back to their defaults (a child
  * only serves; the parent runs the stop) and the stop pipe's write end closed. */
@@ -65,8 +64,9 @@ void server_child_init(struct server *srv);
 /* End a child: close what it still holds of the server, then _exit(status). */
 noreturn void server_child_exit(struct server *srv, int status);
 
-/* -v: "client ADDR: <message> (pid P, thread T)" on stdout. */
-void log_client(const struct server *srv, const struct sockaddr_in *peer, const char *fmt, ...)
+/* -v: "client ADDR: <message> (pid P, thread T)" on stdout (IPv6: "client [::1]:PORT"). */
+void log_client(const struct server *srv, const struct sockaddr_storage *peer,
+                const char *fmt, ...)
     PL_PRINTF(3, 4);
 
 /* "echo-server: <message>: strerror(errno)" on stderr, and carry on: for failures that cost

@@ -4,7 +4,8 @@
  *
  * Usage: chat-client [-H host] [-p port] [-i heartbeat-seconds] NAME
  *
- * Shows: a UDP client that logs in ("L NAME", answer "OK" or "ERR reason"), then forks.
+ * Shows: a UDP client that logs in ("L NAME", answer "OK" or "ERR reason"; UDP may lose
+ * either, so with no answer within 1 s it sends L again, twice at most), then forks.
  *   the child (sender, 发送)    reads lines from standard input and sends "C NAME line";
  *                               at "quit" or the end of input it simply exits;
  *   the parent (receiver, 接收) prints what arrives - "alice joined", "alice: hi",
@@ -23,13 +24,13 @@
  * A refused login: at a terminal it asks for another name (for "name taken" and "invalid
  * name"); otherwise - input from a pipe or a file - it prints the reason on stderr and
  * exits 1. Exit status 0 when we left the room properly (quit, end of input, Ctrl-C,
- * SIGTERM), 1 when something failed (no server, refused, dropped by the server).
+ * SIGTERM), 1 when something failed (no server, refused, dropped by the server). The server
+ * ends every datagram with a newline; render_event() strips it. -H takes IPv4 or IPv6.
  *
  * Observe: ps -o pid,ppid,stat,cmd -C chat-client (two processes, parent and child)
  * See also: server.c, PROTOCOL.md, fork(2), pipe(2), prctl(2) (PR_SET_PDEATHSIG).
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,14 +41,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
-#include "netutil.h"
+#include "net.h"
 #include "protocol.h"
 
-#define LOGIN_WAIT_MS 5000 /* how long to wait for the answer to L */
+#define LOGIN_TRIES 3      /* L is sent at most this often (the first and two retries) ... */
+#define LOGIN_WAIT_MS 1000 /* ... waiting this long for the answer after each */
 #define QUIT_WAIT_MS 2000  /* how long to wait for the answer to Q */
+#define RECV_SIZE (CHAT_MAX_DGRAM + 2) /* the longest server datagram, its newline, and one
+                                          byte more: anything longer shows as too long */
 
-static char server[ADDR_STRLEN]; /* "host:port", for messages */
+static char server[NET_ADDRSTRLEN]; /* "host:port", for messages */
 
 /* Self-pipe: the parent's SIGINT/SIGTERM handler writes into it, poll() watches it. */
 static int sig_pipe[2] = {-1, -1};
@@ -83,22 +88,32 @@ static int send_request(int sock, char cmd, const char *name, const char *text, 
 }
 
 /* Log in as name: 0 on "OK", 1 on "ERR reason" (reason filled in). Exits if there is no
- * server or no answer. Datagrams that are not the answer are ignored. */
+ * server or no answer. Datagrams that are not the answer are ignored. UDP may lose the L
+ * or its answer (a busy server's receive buffer overflows): with no answer within 1 s the
+ * same L goes again, twice at most. A repeated L is harmless: the server answers OK again
+ * when the name is already ours, from this address. */
 static int login(int sock, const char *name, char *reason, size_t size)
 {
-    if (send_request(sock, 'L', name, NULL, 0) == -1)
-        die("send to %s", server);
-    long long deadline = now_ms() + LOGIN_WAIT_MS;
+    int tries = 0;
+    long long deadline = 0;
     for (;;) {
         long long left = deadline - now_ms();
-        if (left <= 0)
-            fatal("no answer from a chat server at %s within %d s", server, LOGIN_WAIT_MS / 1000);
+        if (left <= 0 && tries == LOGIN_TRIES)
+            fatal("no answer from a chat server at %s (%d tries, %d s apart)", server,
+                  LOGIN_TRIES, LOGIN_WAIT_MS / 1000);
+        if (left <= 0) {
+            if (send_request(sock, 'L', name, NULL, 0) == -1)
+                die("send to %s", server);
+            tries++;
+            deadline = now_ms() + LOGIN_WAIT_MS;
+            left = LOGIN_WAIT_MS;
+        }
         struct pollfd p = {.fd = sock, .events = POLLIN};
         if (poll(&p, 1, (int)left) == -1 && errno != EINTR)
             die("poll");
         if (!(p.revents & (POLLIN | POLLERR)))
             continue;
-        char buf[CHAT_MAX_DGRAM + 1], line[CHAT_RENDER_SIZE];
+        char buf[RECV_SIZE], line[CHAT_RENDER_SIZE];
         ssize_t n = recv(sock, buf, sizeof buf, 0);
         if (n == -1 && errno == ECONNREFUSED)
             fatal("no chat server at %s (connection refused)", server);
@@ -192,7 +207,7 @@ static int receiver(int sock, const char *name, pid_t child, int death_r, long h
             leave_by = now_ms() + QUIT_WAIT_MS;
         }
         if (pfd[1].revents & (POLLIN | POLLERR)) {
-            char buf[CHAT_MAX_DGRAM + 1], line[CHAT_RENDER_SIZE];
+            char buf[RECV_SIZE], line[CHAT_RENDER_SIZE];
             ssize_t n = recv(sock, buf, sizeof buf, 0);
             enum event_kind ev = n >= 0 ? render_event(buf, (size_t)n, line, sizeof line)
                                         : EV_IGNORE;
@@ -233,8 +248,8 @@ int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *host = "127.0.0.1";
-    long port = 9999, hb_s = 10;
+    const char *host = "127.0.0.1", *port = "9999";
+    long hb_s = 10;
     int opt;
     while ((opt = getopt(argc, argv, ":H:p:i:h")) != -1) {
         switch (opt) {
@@ -242,7 +257,8 @@ int main(int argc, char *argv[])
             host = optarg;
             break;
         case 'p':
-            port = parse_long(optarg, 1, 65535, "port");
+            parse_long(optarg, 1, 65535, "port");
+            port = optarg;
             break;
         case 'i':
             hb_s = parse_long(optarg, 1, 3600, "heartbeat interval in seconds");
@@ -251,7 +267,7 @@ int main(int argc, char *argv[])
             printf("usage: chat-client [-H host] [-p port] [-i heartbeat-seconds] NAME\n"
                    "Joins the chatroom as NAME: sends each line you type, prints what the\n"
                    "others say; 'quit' or end of input leaves. See PROTOCOL.md.\n"
-                   "  -H host     the server (default 127.0.0.1)\n"
+                   "  -H host     the server, IPv4 or IPv6 (default 127.0.0.1)\n"
                    "  -p port     the server's port (default 9999)\n"
                    "  -i seconds  send a heartbeat this often (default 10)\n"
                    "  -h          this help\n");
@@ -265,14 +281,14 @@ int main(int argc, char *argv[])
     if (argc - optind != 1)
         usage_error("give one NAME to join as");
 
-    struct sockaddr_in addr;
-    resolve_ipv4(host, port, &addr);
-    addr_str(&addr, server);
-    int sock = socket(AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_storage addr;
+    socklen_t alen = net_resolve(host, port, SOCK_DGRAM, &addr); /* a bad host: exit 2 */
+    net_addr_str((struct sockaddr *)&addr, alen, server);
+    int sock = socket(addr.ss_family, SOCK_DGRAM, 0);
     if (sock == -1)
         die("socket");
     /* connect() on UDP: send() needs no address, and only the server's datagrams arrive */
-    if (connect(sock, (struct sockaddr *)&addr, sizeof addr) == -1)
+    if (connect(sock, (struct sockaddr *)&addr, alen) == -1)
         die("connect %s", server);
 
     int interactive = isatty(STDIN_FILENO);
@@ -303,7 +319,7 @@ int main(int argc, char *argv[])
     int death[2];
     if (pipe(death) == -1 || pipe(sig_pipe) == -1)
         die("pipe");
-    if (fcntl(sig_pipe[1], F_SETFL, O_NONBLOCK) == -1)
+    if (set_nonblocking(sig_pipe[1]) == -1)
         die("fcntl O_NONBLOCK");
     sigset_t block, old;
     sigemptyset(&block);

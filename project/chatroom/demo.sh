@@ -8,9 +8,11 @@
 #
 # Each member is a real chat-client whose standard input is a FIFO this script writes to,
 # as if someone typed; what each one's screen shows is printed with its name in front
-# ("alice> bob joined"), the server's log with "server> ". Every step waits for the line
-# it expects (at most 5 s), never for a fixed time. Everything started is stopped at the
-# end, even on Ctrl-C.
+# ("alice> bob joined"), the server's log with "server> ". After each action the server's
+# log line for it is shown first, then what the members see: the order in which things
+# happened. Commands are shown as typed in project/chatroom ("$ ./chat-client ...").
+# Every step waits for the line it expects (at most 5 s), never for a fixed time.
+# Everything started is stopped at the end, even on Ctrl-C.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${1:-$top}
@@ -66,6 +68,11 @@ start() {
     pid[$name]=$!
 }
 
+# cmd WORD...: show a command line, as typed in project/chatroom.
+cmd() {
+    printf '$ %s\n' "$*"
+}
+
 # type_in NAME LINE: NAME "types" LINE.
 type_in() {
     printf '%s> (types) %s\n' "$1" "$2"
@@ -101,45 +108,56 @@ finished() {
     echo "($1's chat-client has exited with status $status; both of its processes are gone)"
 }
 
-step "The chatroom (群聊聊天室): a UDP server, three members and the administrator"
-echo "chat-server reads the administrator's lines from its standard input; its log goes to stderr."
+step "Capstone 2: the chatroom (群聊聊天室): a UDP server, three members and the administrator"
+echo "Commands as typed in project/chatroom. chat-server reads the administrator's lines"
+echo "from its standard input; its log goes to stderr."
+cmd ./chat-server -p 0
 start server "$dir/chat-server" -p 0
 show server '^listening on '
 port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/server.out")
 
 step "alice, bob and carol join (L name -> OK; the others get J name)"
-for who in alice bob carol; do
-    start "$who" "$dir/chat-client" -p "$port" "$who"
-    show server "^join $who "
-done
+cmd ./chat-client -p "$port" alice
+start alice "$dir/chat-client" -p "$port" alice
+show server '^join alice '
+cmd ./chat-client -p "$port" bob
+start bob "$dir/chat-client" -p "$port" bob
+show server '^join bob '
+show alice '^bob joined$'
+cmd ./chat-client -p "$port" carol
+start carol "$dir/chat-client" -p "$port" carol
+show server '^join carol '
 show alice '^carol joined$'
 show bob '^carol joined$'
 pause
 
 step "They chat: each line goes to the server as C, and to every other member as M"
 type_in bob "hi alice, hi carol"
+show server '^message from bob'
 show alice '^bob: hi alice, hi carol$'
 show carol '^bob: hi alice, hi carol$'
 type_in alice "hello! is the admin here?"
+show server '^message from alice'
 show bob '^alice: hello! is the admin here\?$'
 show carol '^alice: hello! is the admin here\?$'
-show server '^message from alice'
 pause
 
 step "The administrator types on the server's terminal: A text, to everyone"
 type_in server "the room closes in a minute"
+show server '^admin: '
 for who in alice bob carol; do
     show "$who" '^admin: the room closes in a minute$'
 done
-show server '^admin: '
 pause
 
 step "They leave: quit, or the end of input, sends Q; the others get X name"
 type_in bob quit
+show server '^leave bob '
 show alice '^bob left$'
 show carol '^bob left$'
 finished bob
 end_input alice
+show server '^leave alice '
 show carol '^alice left$'
 finished alice
 type_in carol quit
@@ -148,6 +166,7 @@ finished carol
 pause
 
 step "SIGTERM stops the server: it tells whoever is left, and exits 0"
+cmd kill -TERM "${pid[server]}"
 kill -TERM "${pid[server]}"
 status=0
 wait "${pid[server]}" || status=$?

@@ -34,15 +34,41 @@ static unsigned name_bucket(const struct members *t, const char *name)
     return fnv1a(name, strlen(name), FNV_BASIS) & (t->nbuckets - 1);
 }
 
-static unsigned addr_bucket(const struct members *t, const struct sockaddr_in *a)
+/* The bytes of the IP address and of the port inside a: what identifies a sender. */
+static void addr_parts(const struct sockaddr_storage *a, const void **ip, size_t *ip_len,
+                       const void **port)
 {
-    uint32_t h = fnv1a(&a->sin_addr.s_addr, sizeof a->sin_addr.s_addr, FNV_BASIS);
-    return fnv1a(&a->sin_port, sizeof a->sin_port, h) & (t->nbuckets - 1);
+    if (a->ss_family == AF_INET6) {
+        const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)a;
+        *ip = &a6->sin6_addr;
+        *ip_len = sizeof a6->sin6_addr;
+        *port = &a6->sin6_port;
+    } else {
+        const struct sockaddr_in *a4 = (const struct sockaddr_in *)a;
+        *ip = &a4->sin_addr;
+        *ip_len = sizeof a4->sin_addr;
+        *port = &a4->sin_port;
+    }
 }
 
-int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b)
+static unsigned addr_bucket(const struct members *t, const struct sockaddr_storage *a)
 {
-    return a->sin_addr.s_addr == b->sin_addr.s_addr && a->sin_port == b->sin_port;
+    const void *ip, *port;
+    size_t ip_len;
+    addr_parts(a, &ip, &ip_len, &port);
+    uint32_t h = fnv1a(ip, ip_len, FNV_BASIS);
+    return fnv1a(port, sizeof(in_port_t), h) & (t->nbuckets - 1);
+}
+
+int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b)
+{
+    const void *ip_a, *ip_b, *port_a, *port_b;
+    size_t len_a, len_b;
+    if (a->ss_family != b->ss_family)
+        return 0;
+    addr_parts(a, &ip_a, &len_a, &port_a);
+    addr_parts(b, &ip_b, &len_b, &port_b);
+    return memcmp(ip_a, ip_b, len_a) == 0 && memcmp(port_a, port_b, sizeof(in_port_t)) == 0;
 }
 
 int members_init(struct members *t, int cap)
@@ -86,7 +112,7 @@ int members_find_name(const struct members *t, const char *name)
     return -1;
 }
 
-int members_find_addr(const struct members *t, const struct sockaddr_in *a)
+int members_find_addr(const struct members *t, const struct sockaddr_storage *a)
 {
     for (int i = t->by_addr[addr_bucket(t, a)]; i != -1; i = t->slot[i].next_addr)
         if (same_addr(&t->slot[i].addr, a))
@@ -120,7 +146,7 @@ static void list_append(struct members *t, int i)
     t->newest = i;
 }
 
-int members_add(struct members *t, const char *name, const struct sockaddr_in *a,
+int members_add(struct members *t, const char *name, const struct sockaddr_storage *a,
                 long long now_ms)
 {
     int i = t->free;

@@ -21,8 +21,12 @@
 
 struct member {
     char name[CHAT_MAX_NAME + 1];
-    struct sockaddr_in addr; /* where it logged in from; every request must come from here */
+    struct sockaddr_storage addr; /* where it logged in from (IPv4 or IPv6); every request
+                                     must come from here */
     long long last_ms;       /* when it last sent a valid datagram (monotonic clock) */
+    long long tokens;        /* the rate limit's bucket, in thousandths of a message */
+    long long tokens_ms;     /* when the bucket was last filled up */
+    long long slowed_ms;     /* when it was last told "ERR slow down" (0: never) */
     int older, newer;        /* the activity list, oldest first (-1 ends it); a free slot
                                 uses `newer` to link the free list */
     int next_name, next_addr; /* the next slot in the same hash bucket, or -1 */
@@ -43,11 +47,11 @@ void members_destroy(struct members *t);
 
 /* The slot of the member called name (NUL-terminated) / at address a, or -1. */
 int members_find_name(const struct members *t, const char *name);
-int members_find_addr(const struct members *t, const struct sockaddr_in *a);
+int members_find_addr(const struct members *t, const struct sockaddr_storage *a);
 
 /* Add a member (the caller has checked that neither the name nor the address is in use).
  * It becomes the most recently active. Returns its slot, or -1 if the room is full. */
-int members_add(struct members *t, const char *name, const struct sockaddr_in *a,
+int members_add(struct members *t, const char *name, const struct sockaddr_storage *a,
                 long long now_ms);
 
 /* Remove the member in slot i; the slot is free again. */
@@ -56,8 +60,8 @@ void members_remove(struct members *t, int i);
 /* The member in slot i was heard from at now_ms: it moves to the newest end of the list. */
 void members_touch(struct members *t, int i, long long now_ms);
 
-/* 1 if the two addresses are the same IPv4 address and port. */
-int same_addr(const struct sockaddr_in *a, const struct sockaddr_in *b);
+/* 1 if the two addresses are the same: same family (IPv4 or IPv6), address and port. */
+int same_addr(const struct sockaddr_storage *a, const struct sockaddr_storage *b);
 
 /* Walking every member, oldest first:
  *     for (int i = members_first(t); i != -1; i = members_next(t, i)) ...

@@ -38,7 +38,7 @@ static int scan_name(const struct members *t, const char *name)
     return -1;
 }
 
-static int scan_addr(const struct members *t, const struct sockaddr_in *a)
+static int scan_addr(const struct members *t, const struct sockaddr_storage *a)
 {
     for (int i = members_first(t); i != -1; i = members_next(t, i))
         if (same_addr(&t->slot[i].addr, a))
@@ -59,7 +59,7 @@ enum way { HASH_NAME, SCAN_NAME, HASH_ADDR, SCAN_ADDR };
 /* Look up the members whose numbers are in pick[0..k), one of four ways; returns the
  * average nanoseconds per lookup. Exits if a lookup finds the wrong slot. */
 static double measure(const struct members *t, enum way way, const int *pick, long k,
-                      char (*names)[CHAT_MAX_NAME + 1], const struct sockaddr_in *addrs,
+                      char (*names)[CHAT_MAX_NAME + 1], const struct sockaddr_storage *addrs,
                       const int *slot_of)
 {
     long wrong = 0;
@@ -115,16 +115,17 @@ int main(int argc, char *argv[])
     if (members_init(&t, (int)n) == -1)
         fatal("no memory for %ld members", n);
     char (*names)[CHAT_MAX_NAME + 1] = calloc((size_t)n, sizeof *names);
-    struct sockaddr_in *addrs = calloc((size_t)n, sizeof *addrs);
+    struct sockaddr_storage *addrs = calloc((size_t)n, sizeof *addrs);
     int *slot_of = calloc((size_t)n, sizeof *slot_of);
     int *pick = calloc((size_t)k, sizeof *pick);
     if (names == NULL || addrs == NULL || slot_of == NULL || pick == NULL)
         fatal("out of memory");
     for (int m = 0; m < n; m++) {
         snprintf(names[m], sizeof names[m], "m%d", m + 1);
-        addrs[m].sin_family = AF_INET;
-        addrs[m].sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        addrs[m].sin_port = htons((uint16_t)(10001 + m));
+        struct sockaddr_in *a = (struct sockaddr_in *)&addrs[m];
+        a->sin_family = AF_INET;
+        a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        a->sin_port = htons((uint16_t)(10001 + m));
         slot_of[m] = members_add(&t, names[m], &addrs[m], 0);
     }
     /* The same random members for every way (a fixed seed: the same run every time). */

@@ -2,12 +2,14 @@
  * chat-probe - a tiny scriptable UDP end, for tests and experiments (a `nc -u` that can
  * send any byte and never waits for ever).
  *
- * Usage: chat-probe [-H host] [-p port] [-n count] [-w ms] [-s]
+ * Usage: chat-probe [-H host] [-p port] [-n count] [-w ms] [-s] [-x]
  *
  * Sends each line of standard input as one datagram (without its newline), and prints each
  * datagram that arrives as one line. In input lines \n, \r, \t, \\ and \xHH stand for
  * those bytes (a backslash before anything else stands for itself); in output, a control
- * byte is printed as \xHH and a backslash as \\, so every byte that arrived can be seen.
+ * byte is printed as \xHH and a backslash as \\, so every byte that arrived can be seen -
+ * except the one newline that ends each datagram from the chat-server, which ends the
+ * line instead (with -x, exactly: it shows as \x0a too).
  *
  * A member (default): the socket is connected to the server at host:port, so only the
  * server's datagrams arrive. Server side (-s): binds host:port, prints
@@ -30,8 +32,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
-#include "netutil.h"
+#include "net.h"
 
 #define MAX_IN 70000 /* the longest input line (UDP's limit is 65507 bytes of payload) */
 
@@ -68,9 +71,12 @@ static size_t unescape(char *line, size_t len)
     return out;
 }
 
-/* Print a datagram as one line, control bytes and backslashes escaped. */
-static void print_datagram(const char *buf, size_t len)
+/* Print a datagram as one line, control bytes and backslashes escaped; unless exact, the
+ * one newline that ends it is not shown (it ends the line). */
+static void print_datagram(const char *buf, size_t len, int exact)
 {
+    if (!exact && len > 0 && buf[len - 1] == '\n')
+        len--;
     static char out[4 * 65536 + 2];
     size_t o = 0;
     for (size_t i = 0; i < len; i++) {
@@ -92,16 +98,17 @@ int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *host = "127.0.0.1";
-    long port = 9999, count = -1, wait_ms = 1000;
-    int server_side = 0, opt;
-    while ((opt = getopt(argc, argv, ":H:p:n:w:sh")) != -1) {
+    const char *host = "127.0.0.1", *port = "9999";
+    long count = -1, wait_ms = 1000;
+    int server_side = 0, exact = 0, opt;
+    while ((opt = getopt(argc, argv, ":H:p:n:w:sxh")) != -1) {
         switch (opt) {
         case 'H':
             host = optarg;
             break;
         case 'p':
-            port = parse_long(optarg, 0, 65535, "port");
+            parse_long(optarg, 0, 65535, "port");
+            port = optarg;
             break;
         case 'n':
             count = parse_long(optarg, 1, 1000000, "count");
@@ -112,10 +119,14 @@ int main(int argc, char *argv[])
         case 's':
             server_side = 1;
             break;
+        case 'x':
+            exact = 1;
+            break;
         case 'h':
-            printf("usage: chat-probe [-H host] [-p port] [-n count] [-w ms] [-s]\n"
+            printf("usage: chat-probe [-H host] [-p port] [-n count] [-w ms] [-s] [-x]\n"
                    "Sends each input line as one UDP datagram, prints each datagram that\n"
-                   "arrives as a line (escapes: \\n \\r \\t \\\\ \\xHH both ways).\n"
+                   "arrives as a line (escapes: \\n \\r \\t \\\\ \\xHH both ways), the\n"
+                   "newline that ends it not shown.\n"
                    "  -H host   the server (default 127.0.0.1); with -s, the address to bind\n"
                    "  -p port   the server's port (default 9999); with -s, the port to bind\n"
                    "  -n count  stop once count datagrams have arrived (exit 1 if they do\n"
@@ -124,6 +135,7 @@ int main(int argc, char *argv[])
                    "            arrived for this long (default 1000)\n"
                    "  -s        server side: bind, print 'listening on HOST:PORT', send\n"
                    "            input lines to whoever sent the last datagram\n"
+                   "  -x        exact: show a datagram's last newline too, as \\x0a\n"
                    "  -h        this help\n");
             return 0;
         case ':':
@@ -135,23 +147,20 @@ int main(int argc, char *argv[])
     if (optind != argc)
         usage_error("no arguments expected");
 
-    struct sockaddr_in addr, peer;
-    int have_peer = !server_side;
-    resolve_ipv4(host, port, &addr);
-    peer = addr;
-    int sock = socket(AF_INET, SOCK_DGRAM, 0);
-    if (sock == -1)
-        die("socket");
+    struct sockaddr_storage peer;
+    socklen_t peer_len = 0;
+    int have_peer = !server_side, sock;
     if (server_side) {
-        if (bind(sock, (struct sockaddr *)&addr, sizeof addr) == -1)
-            die("bind %s:%ld", host, port);
-        socklen_t alen = sizeof addr;
-        if (getsockname(sock, (struct sockaddr *)&addr, &alen) == -1)
-            die("getsockname");
-        char a[ADDR_STRLEN];
-        printf("listening on %s\n", addr_str(&addr, a));
-    } else if (connect(sock, (struct sockaddr *)&addr, sizeof addr) == -1) {
-        die("connect %s:%ld", host, port);
+        sock = net_listen(host, port, SOCK_DGRAM, 0);
+        char a[NET_ADDRSTRLEN];
+        printf("listening on %s\n", net_local_str(sock, a));
+    } else {
+        peer_len = net_resolve(host, port, SOCK_DGRAM, &peer); /* a bad host: exit 2 */
+        sock = socket(peer.ss_family, SOCK_DGRAM, 0);
+        if (sock == -1)
+            die("socket");
+        if (connect(sock, (struct sockaddr *)&peer, peer_len) == -1)
+            die("connect %s port %s", host, port);
     }
 
     char *line = malloc(MAX_IN + 1);
@@ -171,14 +180,15 @@ int main(int argc, char *argv[])
         if (poll(pfd, 2, input_open ? -1 : (int)(deadline - now)) == -1)
             die("poll");
         if (pfd[0].revents & POLLIN) {
-            struct sockaddr_in from;
+            struct sockaddr_storage from;
             socklen_t flen = sizeof from;
             ssize_t n = recvfrom(sock, buf, sizeof buf, 0, (struct sockaddr *)&from, &flen);
             if (n >= 0) {
-                print_datagram(buf, (size_t)n);
+                print_datagram(buf, (size_t)n, exact);
                 got++;
                 if (server_side) {
                     peer = from;
+                    peer_len = flen;
                     have_peer = 1;
                 }
                 if (!input_open && count < 0) /* quiet for wait_ms: from now on */
@@ -206,7 +216,7 @@ int main(int argc, char *argv[])
                     fprintf(stderr, "chat-probe: no datagram has arrived yet: no one to "
                                     "send to\n");
                 else if ((server_side ? sendto(sock, line, len, 0, (struct sockaddr *)&peer,
-                                               sizeof peer)
+                                               peer_len)
                                       : send(sock, line, len, 0)) == -1)
                     fprintf(stderr, "chat-probe: send: %s\n", strerror(errno));
                 size_t used = (size_t)(nl - line) + 1;

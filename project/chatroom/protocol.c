@@ -95,8 +95,10 @@ enum event_kind render_event(const char *buf, size_t len, char *line, size_t siz
     if (size == 0)
         return EV_IGNORE;
     line[0] = '\0';
-    if (len > CHAT_MAX_DGRAM)
+    if (len > CHAT_MAX_DGRAM + 1)
         return EV_IGNORE;
+    if (len > 0 && buf[len - 1] == '\n') /* the one newline that ends a server datagram */
+        len--;
     if (len == 2 && memcmp(buf, "OK", 2) == 0)
         return EV_OK;
     if (len >= 4 && memcmp(buf, "ERR ", 4) == 0) {

@@ -50,7 +50,9 @@ enum event_kind {
 };
 
 /* Render a datagram from the server into line (size bytes, at least CHAT_RENDER_SIZE),
- * NUL-terminated and free of control characters whatever the datagram held. */
+ * NUL-terminated and free of control characters whatever the datagram held. The newline
+ * that ends every server datagram is stripped (one; a datagram without it is taken too).
+ * A server datagram is at most CHAT_MAX_DGRAM bytes plus that newline. */
 enum event_kind render_event(const char *buf, size_t len, char *line, size_t size);
 
 #endif

@@ -3,6 +3,7 @@
  * administrator's console, all served by one process waiting in poll().
  *
  * Usage: chat-server [-H host] [-p port] [-m max-members] [-t timeout-seconds]
+ *                    [-r rate] [-b burst]
  *
  * Shows: a UDP server that forwards (转发) what one member says to every other member; how
  * it knows its members by name *and* address, so that no one can speak, leave or send a
@@ -12,6 +13,13 @@
  * input, a signal, or the next timeout, whichever comes first. The protocol is in
  * PROTOCOL.md.
  *
+ * And how a server bounds what one client can cost the others: a member may say at most
+ * -r messages a second (bursts of -b), the rest is dropped (a token bucket, 令牌桶);
+ * refused datagrams are logged at most 10 lines a second, then counted; the receive
+ * buffer is made large and drained in one go, so that a burst of 1000 logins is answered
+ * in full. Without these, one member's flood is fanned out to everyone, and a stream of
+ * forged datagrams fills the disk with log lines.
+ *
  * Why poll and not the classroom's second process for the administrator? The classroom's
  * server forked a child that read the keyboard and sent each line to its own parent
  * through the socket, because one process could not block in recvfrom() and input() at
@@ -19,15 +27,18 @@
  * administrator's lines need no special "this datagram is from myself" rule (which anyone
  * able to forge the server's address could abuse), and there is no child to reap.
  *
- * Standard output carries one line, "listening on HOST:PORT"; standard error one line per
- * event (join, message, leave, drop, refuse, admin, shutdown). SIGINT/SIGTERM tell every
- * member "A server shutting down" and exit 0.
+ * Standard output carries one line, "listening on HOST:PORT" (IPv6: "[::1]:PORT"); standard
+ * error one line per event (join, message, leave, drop, refuse, admin, shutdown), each
+ * written at once (stderr is unbuffered). SIGINT/SIGTERM tell every member
+ * "A server shutting down" and exit 0.
  *
  * Observe: ss -uanp | grep chat-server; strace -e trace=poll,recvmsg,sendto ./chat-server
- * See also: udp(7), recvmsg(2) (MSG_TRUNC), poll(2), members.c, protocol.c, client.c.
+ * See also: udp(7), recvmsg(2) (MSG_TRUNC), poll(2), socket(7) (SO_RCVBUF), members.c,
+ * protocol.c, client.c.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -37,18 +48,39 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 #include "members.h"
-#include "netutil.h"
+#include "net.h"
 #include "protocol.h"
 
 #define ADMIN_MAX (CHAT_MAX_DGRAM - 2) /* "A " + text fits in one datagram */
-#define BATCH 64 /* datagrams handled per wake-up before looking at the other fds again */
+#define BATCH 4096 /* datagrams handled per wake-up before looking at the other fds again */
+#define RCVBUF (4 << 20) /* the receive buffer we ask for: room for thousands of datagrams */
+#define REFUSED_LINES 10 /* refused datagrams logged one by one in a second, at most */
+#define DEFAULT_RATE 20  /* messages a member may say a second ... */
+#define DEFAULT_BURST 40 /* ... and at once, after a silence */
+#define DEFAULT_TIMEOUT 30
+#define DEFAULT_MAX 1000
+
+/* The log of refused datagrams, limited: a second starts with the first refusal; up to
+ * REFUSED_LINES refusals in it are logged one by one, the rest only counted. When a second
+ * ends with refusals counted, "suppressed N refused datagrams" is logged and the next
+ * second counts only (the flood goes on); a second that ends with none ends the flood. */
+struct refusals {
+    int active;       /* a second is running */
+    int flooding;     /* this second only counts */
+    long long since;  /* when it started (ms) */
+    int lines;        /* refusals logged one by one in it */
+    long suppressed;  /* refusals counted, not logged, in it */
+};
 
 struct server {
     int sock;
     struct members room;
     long timeout_s;
+    long rate, burst;   /* the rate limit: messages a second (0: none), and the burst */
+    struct refusals refused;
     char admin[ADMIN_MAX]; /* the administrator's line so far */
     size_t admin_len;
 };
@@ -66,16 +98,64 @@ static void on_signal(int signo)
     errno = saved;
 }
 
-/* One line on stderr for each event. */
+/* One line on stderr for each event; stderr is unbuffered, so it is written at once, in
+ * the order things happened. */
+static void vevent(const char *fmt, va_list ap)
+{
+    char line[512];
+    vsnprintf(line, sizeof line, fmt, ap);
+    fprintf(stderr, "%s\n", line);
+}
+
 static void event(const char *fmt, ...) PL_PRINTF(1, 2);
 static void event(const char *fmt, ...)
 {
-    char line[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    vevent(fmt, ap);
     va_end(ap);
-    fprintf(stderr, "%s\n", line);
+}
+
+/* The end of a second of refusals (see struct refusals), if it has come. */
+static void refusals_tick(struct refusals *r, long long now)
+{
+    if (!r->active || now - r->since < 1000)
+        return;
+    if (r->suppressed > 0) { /* the flood goes on: one line for this second, count on */
+        event("suppressed %ld refused datagrams", r->suppressed);
+        r->suppressed = 0;
+        r->flooding = 1;
+        r->lines = 0;
+        r->since = now;
+    } else { /* a quiet second: the next refusal is logged again */
+        r->active = r->flooding = 0;
+    }
+}
+
+/* Log a refused datagram (or another that changes nothing: a repeated L) - unless
+ * REFUSED_LINES have been logged this second: then only count it. Whoever floods the
+ * server must not also flood its log (and the disk under it): 200000 forged datagrams
+ * would otherwise be 200000 lines. */
+static void log_refusal(struct server *s, const char *fmt, ...) PL_PRINTF(2, 3);
+static void log_refusal(struct server *s, const char *fmt, ...)
+{
+    struct refusals *r = &s->refused;
+    long long now = now_ms();
+    refusals_tick(r, now);
+    if (!r->active) {
+        r->active = 1;
+        r->since = now;
+        r->lines = 0;
+    }
+    if (r->flooding || r->lines >= REFUSED_LINES) {
+        r->suppressed++;
+        return;
+    }
+    r->lines++;
+    va_list ap;
+    va_start(ap, fmt);
+    vevent(fmt, ap);
+    va_end(ap);
 }
 
 static const char *members_word(int n)
@@ -83,12 +163,29 @@ static const char *members_word(int n)
     return n == 1 ? "member" : "members";
 }
 
-/* Send one datagram; a failure is logged, never fatal: one bad address must not stop the
- * room. */
-static void send_to(struct server *s, const struct sockaddr_in *to, const char *msg, size_t len)
+static socklen_t addr_len(const struct sockaddr_storage *a)
 {
-    if (sendto(s->sock, msg, len, 0, (const struct sockaddr *)to, sizeof *to) == -1) {
-        char a[ADDR_STRLEN];
+    return a->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
+}
+
+static char *addr_str(const struct sockaddr_storage *a, char *buf)
+{
+    return net_addr_str((const struct sockaddr *)a, addr_len(a), buf);
+}
+
+/* Send one datagram: msg and the newline that ends every datagram the server sends (so
+ * that each shows as its own line under nc -u). A failure is logged, never fatal: one bad
+ * address must not stop the room. */
+static void send_to(struct server *s, const struct sockaddr_storage *to, const char *msg,
+                    size_t len)
+{
+    char dgram[CHAT_MAX_DGRAM + 1];
+    if (len > CHAT_MAX_DGRAM)
+        len = CHAT_MAX_DGRAM; /* cannot happen: every message is built to fit */
+    memcpy(dgram, msg, len);
+    dgram[len] = '\n';
+    if (sendto(s->sock, dgram, len + 1, 0, (const struct sockaddr *)to, addr_len(to)) == -1) {
+        char a[NET_ADDRSTRLEN];
         event("sendto %s: %s", addr_str(to, a), strerror(errno));
     }
 }
@@ -106,32 +203,51 @@ static int broadcast(struct server *s, int except, const char *msg, size_t len)
     return n;
 }
 
-static void refuse(struct server *s, const struct sockaddr_in *from, char cmd, const char *why)
+/* Answer "ERR why" (unless reply is 0) and log the refusal (limited). */
+static void refuse(struct server *s, const struct sockaddr_storage *from, char cmd,
+                   const char *why, int reply)
 {
-    char reply[64], a[ADDR_STRLEN];
-    int len = snprintf(reply, sizeof reply, "ERR %s", why);
-    send_to(s, from, reply, (size_t)len);
+    char msg[64], a[NET_ADDRSTRLEN];
+    if (reply) {
+        int len = snprintf(msg, sizeof msg, "ERR %s", why);
+        send_to(s, from, msg, (size_t)len);
+    }
     if (cmd != 0)
-        event("refuse %c from %s: %s", cmd, addr_str(from, a), why);
+        log_refusal(s, "refuse %c from %s: %s", cmd, addr_str(from, a), why);
     else
-        event("refuse datagram from %s: %s", addr_str(from, a), why);
+        log_refusal(s, "refuse datagram from %s: %s", addr_str(from, a), why);
 }
 
-static void login(struct server *s, const struct request *req, const struct sockaddr_in *from)
+static void login(struct server *s, const struct request *req,
+                  const struct sockaddr_storage *from)
 {
     const char *why = NULL;
-    int i = -1;
-    if (members_find_name(&s->room, req->name) != -1)
+    char a[NET_ADDRSTRLEN];
+    int i = members_find_name(&s->room, req->name);
+    if (i != -1 && same_addr(&s->room.slot[i].addr, from)) {
+        /* The same L again from the same address: the client's retry, its first OK lost
+         * (or late). Answer OK again; the others were told already. It changes nothing,
+         * and a client could repeat it at will: logged like a refusal (limited). */
+        members_touch(&s->room, i, now_ms());
+        log_refusal(s, "join %s again from %s: OK again", req->name, addr_str(from, a));
+        send_to(s, from, "OK", 2);
+        return;
+    }
+    if (i != -1)
         why = "name taken";
     else if (members_find_addr(&s->room, from) != -1)
         why = "already logged in";
     else if ((i = members_add(&s->room, req->name, from, now_ms())) == -1)
         why = "room full";
     if (why != NULL) {
-        refuse(s, from, 'L', why);
+        refuse(s, from, 'L', why, 1);
         return;
     }
-    char msg[CHAT_MAX_NAME + 3], a[ADDR_STRLEN];
+    struct member *m = &s->room.slot[i];
+    m->tokens = s->burst * 1000; /* a full bucket to start with */
+    m->tokens_ms = m->last_ms;
+    m->slowed_ms = m->last_ms - 1000;
+    char msg[CHAT_MAX_NAME + 3];
     int len = snprintf(msg, sizeof msg, "J %s", req->name);
     broadcast(s, i, msg, (size_t)len);
     event("join %s from %s (%d %s)", req->name, addr_str(from, a), s->room.count,
@@ -139,20 +255,47 @@ static void login(struct server *s, const struct request *req, const struct sock
     send_to(s, from, "OK", 2); /* last: once it has its OK, everyone else has been told */
 }
 
+/* The rate limit, a token bucket (令牌桶): a member's bucket fills at s->rate messages a
+ * second, up to s->burst; each message takes one. An empty bucket: the message is
+ * dropped. (Counted in thousandths of a message, so that a millisecond adds a whole
+ * number.) Returns 1 if member m may speak now. */
+static int may_speak(const struct server *s, struct member *m, long long now)
+{
+    if (s->rate == 0)
+        return 1; /* -r 0: no limit */
+    m->tokens += (now - m->tokens_ms) * s->rate; /* rate a second = rate thousandths a ms */
+    m->tokens_ms = now;
+    if (m->tokens > s->burst * 1000)
+        m->tokens = s->burst * 1000;
+    if (m->tokens < 1000)
+        return 0;
+    m->tokens -= 1000;
+    return 1;
+}
+
 /* C, Q and H: only from the address the name logged in from. */
 static void member_request(struct server *s, const struct request *req,
-                           const struct sockaddr_in *from)
+                           const struct sockaddr_storage *from)
 {
     int i = members_find_name(&s->room, req->name);
     if (i == -1 || !same_addr(&s->room.slot[i].addr, from)) {
-        refuse(s, from, req->cmd, "not logged in");
+        refuse(s, from, req->cmd, "not logged in", 1);
         return;
     }
     char msg[CHAT_MAX_DGRAM + 1];
     int len, n;
+    long long now = now_ms();
+    struct member *m = &s->room.slot[i];
     switch (req->cmd) {
     case 'C':
-        members_touch(&s->room, i, now_ms());
+        members_touch(&s->room, i, now);
+        if (!may_speak(s, m, now)) { /* too fast: dropped; told so at most once a second */
+            int tell = now - m->slowed_ms >= 1000;
+            if (tell)
+                m->slowed_ms = now;
+            refuse(s, from, 'C', "slow down", tell);
+            break;
+        }
         /* "M name text" is exactly as long as the "C name text" that brought it */
         len = snprintf(msg, sizeof msg, "M %s %s", req->name, req->text);
         n = broadcast(s, i, msg, (size_t)len);
@@ -173,20 +316,20 @@ static void member_request(struct server *s, const struct request *req,
 }
 
 static void handle_datagram(struct server *s, const char *buf, size_t len, int truncated,
-                            const struct sockaddr_in *from)
+                            const struct sockaddr_storage *from)
 {
     struct request req;
     /* A truncated datagram was longer than our buffer: never act on what is left of it. */
     enum req_status st = truncated ? REQ_TOO_LONG : parse_request(buf, len, &req);
     switch (st) {
     case REQ_TOO_LONG:
-        refuse(s, from, 0, "message too long");
+        refuse(s, from, 0, "message too long", 1);
         break;
     case REQ_UNKNOWN:
-        refuse(s, from, 0, "unknown command");
+        refuse(s, from, 0, "unknown command", 1);
         break;
     case REQ_BAD_NAME: /* a bad name cannot be anyone's: "not logged in" for C, Q, H */
-        refuse(s, from, req.cmd, req.cmd == 'L' ? "invalid name" : "not logged in");
+        refuse(s, from, req.cmd, req.cmd == 'L' ? "invalid name" : "not logged in", 1);
         break;
     case REQ_OK:
         if (req.cmd == 'L')
@@ -197,12 +340,14 @@ static void handle_datagram(struct server *s, const char *buf, size_t len, int t
     }
 }
 
-/* Read what the socket holds, up to BATCH datagrams, without blocking. */
+/* Read what the socket holds, until it is empty (EAGAIN) - a burst is drained in one go,
+ * not one datagram per poll() - but at most BATCH datagrams, so that a flood cannot keep
+ * the administrator and the signals waiting. */
 static void read_datagrams(struct server *s)
 {
     char buf[CHAT_MAX_DGRAM]; /* one byte more would arrive cut short: MSG_TRUNC tells */
     for (int k = 0; k < BATCH; k++) {
-        struct sockaddr_in from;
+        struct sockaddr_storage from;
         struct iovec iov = {.iov_base = buf, .iov_len = sizeof buf};
         struct msghdr mh = {.msg_name = &from, .msg_namelen = sizeof from,
                             .msg_iov = &iov, .msg_iovlen = 1};
@@ -212,8 +357,8 @@ static void read_datagrams(struct server *s)
                 event("recvmsg: %s", strerror(errno));
             return;
         }
-        if (mh.msg_namelen != sizeof from || from.sin_family != AF_INET)
-            continue; /* cannot happen on an AF_INET socket; nobody to answer anyway */
+        if (from.ss_family != AF_INET && from.ss_family != AF_INET6)
+            continue; /* cannot happen on an IP socket; nobody to answer anyway */
         handle_datagram(s, buf, (size_t)n, (mh.msg_flags & MSG_TRUNC) != 0, &from);
     }
 }
@@ -258,16 +403,20 @@ static int read_admin(struct server *s)
     return 1;
 }
 
-/* Drop every member silent for the timeout; returns how long poll() may sleep (ms, or -1
- * for "until something happens" when the room is empty). */
+/* Drop every member silent for the timeout, and end a second of refusals that is over;
+ * returns how long poll() may sleep (ms, or -1 for "until something happens"). */
 static int expire(struct server *s)
 {
     long long now = now_ms(), limit = (long long)s->timeout_s * 1000;
+    refusals_tick(&s->refused, now);
+    int wait = s->refused.active ? (int)(s->refused.since + 1000 - now) : -1;
     int i;
     while ((i = members_first(&s->room)) != -1) {
         long long idle = now - s->room.slot[i].last_ms;
-        if (idle < limit) /* the oldest is not due, so nobody is */
-            return (int)(limit - idle); /* at most 86400000: fits an int */
+        if (idle < limit) { /* the oldest is not due, so nobody is */
+            int due = (int)(limit - idle); /* at most 86400000: fits an int */
+            return wait == -1 || due < wait ? due : wait;
+        }
         char msg[CHAT_MAX_NAME + 3];
         int len = snprintf(msg, sizeof msg, "X %s", s->room.slot[i].name);
         members_remove(&s->room, i);
@@ -275,27 +424,26 @@ static int expire(struct server *s)
         event("drop %s: silent for %ld s, told %d %s", msg + 2, s->timeout_s, n,
               members_word(n));
     }
-    return -1;
+    return wait;
 }
 
-static int open_socket(const char *host, long port)
+static int open_socket(const char *host, const char *port)
 {
-    struct sockaddr_in a;
-    resolve_ipv4(host, port, &a);
-    int sock = socket(AF_INET, SOCK_DGRAM, 0);
-    if (sock == -1)
-        die("socket");
-    /* No SO_REUSEADDR here, unlike our TCP servers. For TCP it only skips TIME_WAIT after a
-     * restart; UDP has no TIME_WAIT, and on Linux SO_REUSEADDR lets a second UDP socket bind
-     * the same port - a second chat-server would start silently, stealing datagrams from
-     * the first. Without it the second one fails with "Address already in use". */
-    if (bind(sock, (struct sockaddr *)&a, sizeof a) == -1)
-        die("bind %s:%ld", host, port);
-    socklen_t alen = sizeof a;
-    if (getsockname(sock, (struct sockaddr *)&a, &alen) == -1) /* the port -p 0 got */
-        die("getsockname");
-    char buf[ADDR_STRLEN];
-    printf("listening on %s\n", addr_str(&a, buf));
+    /* No SO_REUSEADDR here (flags 0), unlike our TCP servers. For TCP it only skips
+     * TIME_WAIT after a restart; UDP has no TIME_WAIT, and on Linux SO_REUSEADDR lets a
+     * second UDP socket bind the same port - a second chat-server would start silently,
+     * stealing datagrams from the first. Without it the second one fails with "Address
+     * already in use". */
+    int sock = net_listen(host, port, SOCK_DGRAM, 0);
+    /* A bigger receive buffer: while the server fans one message out, datagrams queue in
+     * it; the default (about 200 KB, some 200 small datagrams on loopback) overflows in a
+     * burst of logins, and the kernel drops the rest silently. Linux caps the size at
+     * /proc/sys/net/core/rmem_max. */
+    int size = RCVBUF;
+    if (setsockopt(sock, SOL_SOCKET, SO_RCVBUF, &size, sizeof size) == -1)
+        die("setsockopt SO_RCVBUF");
+    char buf[NET_ADDRSTRLEN];
+    printf("listening on %s\n", net_local_str(sock, buf)); /* with the port -p 0 got */
     fflush(stdout);
     return sock;
 }
@@ -303,36 +451,49 @@ static int open_socket(const char *host, long port)
 static void usage(void)
 {
     printf("usage: chat-server [-H host] [-p port] [-m max-members] [-t timeout-seconds]\n"
+           "                   [-r rate] [-b burst]\n"
            "The chatroom's UDP server: forwards what each member says to the others, the\n"
            "administrator's lines (standard input) to everyone; see PROTOCOL.md.\n"
-           "  -H host     address to bind (default 127.0.0.1)\n"
+           "  -H host     address to bind, IPv4 or IPv6 (default 127.0.0.1)\n"
            "  -p port     port to bind (default 9999; 0 picks a free one)\n"
-           "  -m max      most members at once (default 1000)\n"
-           "  -t seconds  drop a member silent for this long (default 30)\n"
-           "  -h          this help\n");
+           "  -m max      most members at once (default %d)\n"
+           "  -t seconds  drop a member silent for this long (default %d)\n"
+           "  -r rate     messages a member may say a second, the rest dropped with\n"
+           "              'ERR slow down' (default %d; 0: no limit)\n"
+           "  -b burst    messages a member may say at once (default %d)\n"
+           "  -h          this help\n",
+           DEFAULT_MAX, DEFAULT_TIMEOUT, DEFAULT_RATE, DEFAULT_BURST);
 }
 
 int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *host = "127.0.0.1";
-    long port = 9999, max = 1000;
-    struct server s = {.timeout_s = 30};
+    const char *host = "127.0.0.1", *port = "9999";
+    long max = DEFAULT_MAX;
+    struct server s = {.timeout_s = DEFAULT_TIMEOUT, .rate = DEFAULT_RATE,
+                       .burst = DEFAULT_BURST};
     int opt;
-    while ((opt = getopt(argc, argv, ":H:p:m:t:h")) != -1) {
+    while ((opt = getopt(argc, argv, ":H:p:m:t:r:b:h")) != -1) {
         switch (opt) {
         case 'H':
             host = optarg;
             break;
         case 'p':
-            port = parse_long(optarg, 0, 65535, "port");
+            parse_long(optarg, 0, 65535, "port");
+            port = optarg;
             break;
         case 'm':
             max = parse_long(optarg, 1, 100000, "number of members");
             break;
         case 't':
             s.timeout_s = parse_long(optarg, 1, 86400, "timeout in seconds");
+            break;
+        case 'r':
+            s.rate = parse_long(optarg, 0, 1000000, "rate");
+            break;
+        case 'b':
+            s.burst = parse_long(optarg, 1, 1000000, "burst");
             break;
         case 'h':
             usage();
@@ -350,7 +511,7 @@ int main(int argc, char *argv[])
     if (pipe(sig_pipe) == -1)
         die("pipe");
     for (int k = 0; k < 2; k++)
-        if (fcntl(sig_pipe[k], F_SETFL, O_NONBLOCK) == -1)
+        if (set_nonblocking(sig_pipe[k]) == -1)
             die("fcntl O_NONBLOCK");
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
