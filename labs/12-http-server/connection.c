@@ -16,7 +16,9 @@
  * head must be complete within the same time of its first byte - a client sending a byte
  * every few seconds ("slowloris") would otherwise hold its thread for ever. After a reply
  * that closes the connection, the server reads what the client still sends for at most
- * LINGER_MS or LINGER_MAX bytes. Every wait is a poll() with the time left, then recv().
+ * LINGER_MS or LINGER_MAX bytes. The wait for a new request is a plain blocking recv(),
+ * which the socket's SO_RCVTIMEO (the idle timeout) ends: one system call per request on
+ * a busy connection. Every other wait is a poll() with the time left, then recv().
  * See also: request.c (the parser), files.c (the files), notes/http.md.
  */
 #include "connection.h"
@@ -328,10 +330,18 @@ static int respond(int sock, const struct request *req, int status, const char *
     return rc;
 }
 
-/* recv() into buf, waiting at most until deadline (now_ms() time). Returns the bytes read,
- * 0 if the client closed the connection, -1 on an error, -2 if the deadline passed. */
+/* recv() into buf, waiting at most until deadline (now_ms() time), or - deadline -1 - for
+ * the socket's SO_RCVTIMEO. Returns the bytes read, 0 if the client closed the
+ * connection, -1 on an error, -2 if the time is up. */
 static ssize_t recv_before(int sock, char *buf, size_t cap, long long deadline)
 {
+    while (deadline == -1) {
+        ssize_t n = recv(sock, buf, cap, 0);
+        if (n >= 0 || (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK))
+            return n;
+        if (errno != EINTR)
+            return -2; /* SO_RCVTIMEO expired */
+    }
     for (;;) {
         long long left = deadline - now_ms();
         if (left <= 0)
@@ -418,10 +428,11 @@ long serve_connection(int sock, const char *peer, const struct site *site)
     long answered = 0;
     for (;;) {
         /* 1. Read until a whole request head is in buf: wait at most idle_secs for its
-         *    first byte, and then at most idle_secs from that byte for the whole head. */
+         *    first byte (SO_RCVTIMEO: deadline -1), and then at most idle_secs from that
+         *    byte for the whole head. */
         size_t scan = 0, head;
-        long long deadline = now_ms() + site->idle_secs * 1000LL;
         int started = have > 0;
+        long long deadline = started ? now_ms() + site->idle_secs * 1000LL : -1;
         while ((head = request_head_length(buf, have, &scan)) == 0) {
             if (have == REQ_HEAD_MAX) { /* 8 KiB and still no empty line */
                 struct request big = {.line = buf, .line_len = have};

@@ -11,7 +11,7 @@
  * thread with a small stack and two file descriptors; past the cap, new connections wait
  * in the kernel's listen queue) set high enough that slow or idle clients cannot fill it
  * (DEFAULT_MAX_CONNS: a thousand "slowloris" connections leave room for everyone else),
- * time limits (connection.c; SO_SNDTIMEO for a client that stops reading) so silent or
+ * time limits (SO_RCVTIMEO, SO_SNDTIMEO, and deadlines in connection.c) so silent or
  * slow clients cannot hold threads for ever, and a clean shutdown on SIGINT/SIGTERM: stop
  * accepting, wake every connection thread with shutdown(), join them all, exit 0.
  *
@@ -148,12 +148,13 @@ static void accept_one(int listen_fd, const pthread_attr_t *thread_attr, long *c
             return; /* gone before we took it, or a signal: poll again */
         die("accept");
     }
-    /* On Linux the new socket is blocking even though listen_fd is not (accept(2)). A
-     * send() gives up after idle_secs without progress (a client that stops reading);
-     * reads wait in poll() (connection.c). */
+    /* On Linux the new socket is blocking even though listen_fd is not (accept(2)). Its
+     * time limits: recv() and send() give up after idle_secs without progress (the
+     * deadlines inside a request are connection.c's). */
     struct timeval tv = {site.idle_secs, 0};
     int one = 1;
-    if (setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ||
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv) == -1 ||
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) == -1) {
         close(fd); /* e.g. EINVAL: the client has already reset the connection */
         return;
