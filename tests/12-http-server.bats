@@ -108,6 +108,8 @@ thread_count() {
     printf '%s\n' "${#t[@]}"
 }
 threads_are() { [[ $(thread_count "$1") == "$2" ]]; }
+threads_at_least() { (($(thread_count "$1") >= $2)); }
+threads_below() { (($(thread_count "$1") < $2)); }
 fds_are() { [[ $(fd_count "$1") == "$2" ]]; }
 
 # A site for the tricky cases: $SITE/root is the document root, $SITE/secret.txt lies
@@ -728,7 +730,7 @@ slow_clients() {
     wait_for_line "$out" '^holding 1000 connections$' 30 >/dev/null
     # Most of them have a thread (far more than the 512 a smaller cap would allow; a few
     # may be between a close at the head deadline and slowloris's next connection).
-    wait_until 30 test "$(thread_count "$SERVER_PID")" -ge 900
+    wait_until 30 threads_at_least "$SERVER_PID" 900
     run -0 timeout 10 curl -sS -m 5 -o "$BATS_TEST_TMPDIR/got" -w '%{http_code} %{time_total}' "$URL/hello.txt"
     cmp "$BATS_TEST_TMPDIR/got" "$WWW/hello.txt"
     assert_eq "${output% *}" 200
@@ -737,7 +739,7 @@ slow_clients() {
     kill -TERM "$attacker"
     wait_exit "$attacker" 10
     assert_eq "$BG_STATUS" 0
-    wait_until 30 test "$(thread_count "$SERVER_PID")" -lt 10 # each thread ends with its client
+    wait_until 30 threads_below "$SERVER_PID" 10 # each thread ends with its client
 }
 
 @test "1000 connections trickling request heads: a new client's GET is answered within 1 s (defaults)" {

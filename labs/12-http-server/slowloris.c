@@ -12,8 +12,8 @@
  *            ends it
  *   idle     send one complete keep-alive request, read the reply, then stay silent: a
  *            persistent connection that the idle timeout (-t of http-server) ends
- * A connection the server closes is opened again at once, so N stay open. One thread and
- * poll() drive them all. When all N are open (idle: and each has had its reply) it prints
+ * A connection the server closes is opened again on the next tick, so N stay open. One
+ * thread and poll() drive them all; connect() does not wait (O_NONBLOCK). When all N are open (idle: and each has had its reply) it prints
  * "holding N connections"; at the end (-d seconds, or SIGINT/SIGTERM) it prints how many
  * the server closed.
  *
@@ -47,8 +47,9 @@ static const char head_more[] = "X-a: b\r\n";
 static const char idle_request[] = "GET / HTTP/1.1\r\nHost: slowloris\r\n\r\n";
 
 struct conn {
-    int fd;     /* -1: to be opened */
-    size_t at;  /* trickle: bytes sent so far; idle: 1 once the reply came */
+    int fd;    /* -1: to be opened */
+    size_t at; /* trickle: bytes sent so far; idle: 1 once the reply came */
+    int asked; /* idle: the request has been sent */
 };
 
 static volatile sig_atomic_t stop;
@@ -59,21 +60,19 @@ static void on_signal(int sig)
     stop = 1;
 }
 
-/* A new connection to the server (blocking connect: loopback answers at once), or -1. */
-static int open_conn(const struct sockaddr_storage *addr, socklen_t len, int idle)
+/* A new connection to the server, or -1. The connect() does not wait: one connection whose
+ * SYN is lost (retried after a second) must not hold up the others. Until it completes,
+ * send() fails and is tried again on the next tick. */
+static int open_conn(const struct sockaddr_storage *addr, socklen_t len)
 {
     int fd = socket(addr->ss_family, SOCK_STREAM, 0);
     if (fd == -1)
         die("socket");
-    if (connect(fd, (const struct sockaddr *)addr, len) == -1) {
-        close(fd);
-        return -1; /* e.g. the listen queue is full: try again on the next tick */
-    }
     if (set_nonblocking(fd) == -1)
         die("fcntl O_NONBLOCK");
-    if (idle && send(fd, idle_request, sizeof idle_request - 1, MSG_NOSIGNAL) == -1) {
+    if (connect(fd, (const struct sockaddr *)addr, len) == -1 && errno != EINPROGRESS) {
         close(fd);
-        return -1;
+        return -1; /* try again on the next tick */
     }
     return fd;
 }
@@ -177,10 +176,14 @@ int main(int argc, char *argv[])
             next_tick = now + interval;
             for (long i = 0; i < n; i++) {
                 if (c[i].fd == -1) {
-                    c[i].fd = open_conn(&addr, addrlen, idle);
+                    c[i].fd = open_conn(&addr, addrlen);
                     c[i].at = 0;
+                    c[i].asked = 0;
                 }
-                if (c[i].fd != -1 && !idle) {
+                if (c[i].fd != -1 && idle && !c[i].asked) {
+                    ssize_t sent = send(c[i].fd, idle_request, sizeof idle_request - 1, MSG_NOSIGNAL);
+                    c[i].asked = sent == (ssize_t)(sizeof idle_request - 1);
+                } else if (c[i].fd != -1 && !idle) {
                     char b = next_byte(c[i].at);
                     if (send(c[i].fd, &b, 1, MSG_NOSIGNAL) == 1)
                         c[i].at++;
@@ -191,7 +194,7 @@ int main(int argc, char *argv[])
         for (long i = 0; i < n; i++) {
             p[i].fd = c[i].fd; /* -1: poll() skips it */
             p[i].events = POLLIN;
-            ready += c[i].fd != -1 && (!idle || c[i].at > 0);
+            ready += c[i].fd != -1 && c[i].at > 0; /* trickle: a byte sent; idle: a reply */
         }
         if (ready == n && !announced) {
             printf("holding %ld connections\n", n);
