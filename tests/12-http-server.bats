@@ -727,10 +727,10 @@ slow_clients() {
     local out=$BATS_TEST_TMPDIR/slowloris.out
     start_bg "$out" "$P/slowloris" -p "$SERVER_PORT" -n 1000 -m "$1" -i 1000
     local attacker=$BG_PID
-    wait_for_line "$out" '^holding 1000 connections$' 30 >/dev/null
+    wait_for_line "$out" '^holding 1000 connections$' $((30 * TIMEOUT_SCALE)) >/dev/null
     # Most of them have a thread (far more than the 512 a smaller cap would allow; a few
     # may be between a close at the head deadline and slowloris's next connection).
-    wait_until 30 threads_at_least "$SERVER_PID" 900
+    wait_until $((30 * TIMEOUT_SCALE)) threads_at_least "$SERVER_PID" 900
     run -0 timeout 10 curl -sS -m 5 -o "$BATS_TEST_TMPDIR/got" -w '%{http_code} %{time_total}' "$URL/hello.txt"
     cmp "$BATS_TEST_TMPDIR/got" "$WWW/hello.txt"
     assert_eq "${output% *}" 200
