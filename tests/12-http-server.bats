@@ -38,7 +38,7 @@ send() {
 
 # read_reply [head]: read one reply from $CONN: STATUS (the code), HEAD (the status line
 # and header lines, without CRs), BODY (Content-Length bytes; none with "head", for a
-# reply to HEAD). bash reads a socket one byte at a time, so nothing of the next reply
+# reply to HEAD, and never for 304). bash reads a socket one byte at a time, so nothing of the next reply
 # is consumed: replies can be read one after another from a pipelined stream.
 read_reply() {
     local line len=0 t=$((5 * TIMEOUT_SCALE))
@@ -54,7 +54,7 @@ read_reply() {
         HEAD+=$'\n'$line
         [[ ${line,,} =~ ^content-length:\ ([0-9]+)$ ]] && len=${BASH_REMATCH[1]}
     done
-    if [[ ${1:-} != head ]] && ((len > 0)); then
+    if [[ ${1:-} != head && $STATUS != 304 ]] && ((len > 0)); then
         IFS= read -r -d '' -N "$len" -t "$t" BODY <&"$CONN" || true
         ((${#BODY} == len)) || { fail "body: ${#BODY} of $len bytes"; return 1; }
     fi
@@ -108,6 +108,8 @@ thread_count() {
     printf '%s\n' "${#t[@]}"
 }
 threads_are() { [[ $(thread_count "$1") == "$2" ]]; }
+threads_at_least() { (($(thread_count "$1") >= $2)); }
+threads_below() { (($(thread_count "$1") < $2)); }
 fds_are() { [[ $(fd_count "$1") == "$2" ]]; }
 
 # A site for the tricky cases: $SITE/root is the document root, $SITE/secret.txt lies
@@ -136,6 +138,17 @@ make_site() {
     run -2 timeout 5 "$P/http-server" -c 0
     run -2 timeout 5 "$P/http-server" -t
     run -2 timeout 5 "$P/http-server" extra
+    run -2 --separate-stderr timeout 5 "$P/http-server" -p 0 -H no-such-host.invalid
+    assert_match "$stderr" "^http-server: bad host 'no-such-host\.invalid'"
+    # The defaults, one constant each, as -h states them (4096: room for slow clients)
+    run -0 timeout 5 "$P/http-server" -h
+    assert_line_matches '^  -c max .*\(default 4096\)$'
+    assert_line_matches '^  -H host .*\(default 127\.0\.0\.1\)$'
+    assert_line_matches '^  -p port .*\(default 8000\)$'
+    assert_line_matches '^ .*\(default 10\)$'
+    assert_usage "$P/slowloris"
+    run -2 timeout 5 "$P/slowloris" -n 5
+    run -2 timeout 5 "$P/slowloris" -p 1 -m fast
     run -2 timeout 5 "$P/http-load" /
     run -2 timeout 5 "$P/http-load" -p 1 nopath
     run -1 --separate-stderr timeout 5 "$P/http-server" -p 0 -r "$BATS_TEST_TMPDIR/none"
@@ -183,7 +196,8 @@ make_site() {
 @test "Content-Type by extension (any case); application/octet-stream otherwise" {
     local root=$BATS_TEST_TMPDIR/types ext
     mkdir -p "$root"
-    for ext in html css js json txt png jpg gif svg ico bin HTML Png; do
+    for ext in html css js json txt png jpg gif svg ico bin HTML Png mjs wasm mp4 webm webp woff2 \
+        pdf xml csv md; do
         echo x >"$root/f.$ext"
     done
     echo x >"$root/noext"
@@ -192,7 +206,10 @@ make_site() {
         [js]="text/javascript; charset=utf-8" [json]=application/json
         [txt]="text/plain; charset=utf-8" [png]=image/png [jpg]=image/jpeg [gif]=image/gif
         [svg]=image/svg+xml [ico]=image/x-icon [bin]=application/octet-stream
-        [HTML]="text/html; charset=utf-8" [Png]=image/png)
+        [HTML]="text/html; charset=utf-8" [Png]=image/png
+        [mjs]="text/javascript; charset=utf-8" [wasm]=application/wasm [mp4]=video/mp4
+        [webm]=video/webm [webp]=image/webp [woff2]=font/woff2 [pdf]=application/pdf
+        [xml]=application/xml [csv]="text/csv; charset=utf-8" [md]="text/markdown; charset=utf-8")
     for ext in "${!want[@]}"; do
         run -0 timeout 10 curl -sS -o /dev/null -w '%{content_type}' "$URL/f.$ext"
         assert_eq "$output" "${want[$ext]}"
@@ -262,6 +279,13 @@ make_site() {
     assert_eq "$BODY" $'in sub\n'
     run -0 timeout 10 curl -sS -L -o /dev/null -w '%{http_code} %{url_effective}' "$URL/sub"
     assert_eq "$output" "200 $URL/sub/"
+    # The query string goes along with the redirect.
+    raw $'GET /sub?lang=zh&x=/../y HTTP/1.1\r\nHost: t\r\n\r\n'
+    assert_eq "$STATUS $(header Location)" "301 /sub/?lang=zh&x=/../y"
+    raw $'GET /sub? HTTP/1.1\r\nHost: t\r\n\r\n'
+    assert_eq "$(header Location)" "/sub/?"
+    run -0 timeout 10 curl -sS -L -o /dev/null -w '%{http_code} %{url_effective}' "$URL/sub?a=1"
+    assert_eq "$output" "200 $URL/sub/?a=1"
     # The Location is built from the normalised path, percent-encoded: "//evil.example"
     # cannot become a redirect to another site.
     mkdir -p "$SITE/root/evil.example" "$SITE/root/a b"
@@ -333,11 +357,14 @@ make_site() {
     send $'OPTIONS * HTTP/1.1\r\nHost: t\r\n\r\n'
     read_reply
     assert_eq "$STATUS" 405
-    # A request with a body: answered, then closed (the server does not read bodies).
+    # A request with a body: the body is read and thrown away, the connection stays open.
     send $'POST /form HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhello'
     read_reply
-    assert_eq "$STATUS $(header Connection)" "405 close"
-    assert_closed
+    assert_eq "$STATUS $(header Connection)" "405 "
+    assert_open
+    send $'GET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS" 200
     run -0 timeout 10 curl -s -o /dev/null -w '%{http_code}' -d 'a=1' "$URL/"
     assert_eq "$output" 405
 }
@@ -390,14 +417,14 @@ make_site() {
     assert_eq "$STATUS" 200
 }
 
-@test "505 for HTTP/2.0 and 0.9-style versions, 501 for Transfer-Encoding; HTTP/1.2 is 1.1" {
+@test "505 for HTTP/2.0 and 0.9-style versions, 501 for a coding other than chunked; HTTP/1.2 is 1.1" {
     serve
     raw $'GET / HTTP/2.0\r\nHost: t\r\n\r\n'
     assert_eq "$STATUS $(header Connection)" "505 close"
     assert_closed
     raw $'GET / HTTP/0.9\r\n\r\n'
     assert_eq "$STATUS" 505
-    raw $'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'
+    raw $'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n'
     assert_eq "$STATUS $(header Connection)" "501 close"
     assert_closed
     raw $'GET /hello.txt HTTP/1.2\r\nHost: t\r\n\r\n'
@@ -487,7 +514,7 @@ make_site() {
 }
 
 @test "pipelining: 300 requests sent at once on one connection are answered in order" {
-    serve -q
+    serve -q -t 60 # bash reads the replies a byte at a time: slow on a busy machine
     local reqs="" i
     for ((i = 1; i <= 300; i++)); do
         case $((i % 3)) in
@@ -509,6 +536,220 @@ make_site() {
         esac
     done
     assert_open
+}
+
+@test "request bodies on any method are read and thrown away: Content-Length or chunked, up to 1 MiB" {
+    serve
+    connect
+    # A GET with a body, and the next request pipelined right behind the body.
+    send $'GET /hello.txt HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\nignore!GET /nope HTTP/1.1\r\nHost: t\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS $BODY" "200 $(cat "$WWW/hello.txt")"$'\n'
+    read_reply
+    assert_eq "$STATUS" 404
+    # Chunked, with an extension and a trailer, then a pipelined request.
+    send $'POST /form HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5;x=1\r\nhello\r\n1A\r\nabcdefghijklmnopqrstuvwxyz\r\n0\r\nX-Trailer: 1\r\n\r\nHEAD /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS $(header Connection)" "405 "
+    read_reply head
+    assert_eq "$STATUS" 200
+    assert_open
+    # Exactly 1 MiB is fine (curl sends it with Expect: 100-continue: the server says go on),
+    # and the connection is used again for the next request.
+    head -c 1048576 /dev/zero >"$BATS_TEST_TMPDIR/1m"
+    run -0 timeout 10 curl -sS -o /dev/null -w '%{http_code} %{num_connects}\n' \
+        --data-binary "@$BATS_TEST_TMPDIR/1m" "$URL/" \
+        --next -o /dev/null -w '%{http_code} %{num_connects}\n' "$URL/hello.txt"
+    assert_eq "$output" $'405 1\n200 0'
+    # One byte more: 413 and the connection is closed, whether announced or found chunked.
+    raw $'POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1048577\r\n\r\nxx'
+    assert_eq "$STATUS $(header Connection)" "413 close"
+    assert_closed
+    connect
+    send $'PUT /x HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n'
+    read_reply
+    assert_eq "$STATUS $(header Connection)" "413 close"
+    assert_closed
+    # A malformed chunk, and two framings at once: 400 and closed.
+    raw $'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n'
+    assert_eq "$STATUS $(header Connection)" "400 close"
+    assert_closed
+    raw $'POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n0\r\n\r\n'
+    assert_eq "$STATUS $(header Connection)" "400 close"
+    assert_closed
+}
+
+@test "Range: one range 206 with Content-Range, unsatisfiable 416 bytes */SIZE, several: 200 whole; curl -C - resumes" {
+    local root=$BATS_TEST_TMPDIR/ranges
+    mkdir -p "$root"
+    printf '0123456789abcdefghijklmnopqrstuvwxyz' >"$root/abc.txt" # 36 bytes
+    head -c 100000 /dev/urandom >"$root/big.bin"                  # over 16 KiB: sendfile()
+    serve -r "$root"
+    connect
+    send $'GET /abc.txt HTTP/1.1\r\nHost: t\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS $(header Accept-Ranges)" "200 bytes"
+    local whole=0123456789abcdefghijklmnopqrstuvwxyz
+    local -a cases=(
+        "bytes=0-3" "206 bytes 0-3/36 0123" "bytes=30-" "206 bytes 30-35/36 uvwxyz"
+        "bytes=-4" "206 bytes 32-35/36 wxyz" "bytes=34-99" "206 bytes 34-35/36 yz"
+        "bytes=-99" "206 bytes 0-35/36 $whole"
+        "bytes=36-" "416 bytes */36" "bytes=-0" "416 bytes */36"
+        "bytes=0-1,4-5" "200  $whole" "bytes=5-2" "200  $whole" "lines=0-1" "200  $whole"
+    )
+    local i got
+    for ((i = 0; i < ${#cases[@]}; i += 2)); do
+        send "GET /abc.txt HTTP/1.1"$'\r\nHost: t\r\nRange: '"${cases[i]}"$'\r\n\r\n'
+        read_reply
+        got="$STATUS $(header Content-Range) $BODY"
+        [[ $STATUS != 416 ]] || got="$STATUS $(header Content-Range)"
+        assert_eq "$got" "${cases[i + 1]}" || fail "with Range: ${cases[i]}"
+        assert_eq "$(header Content-Length)" "${#BODY}"
+    done
+    send $'HEAD /abc.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-3\r\n\r\n'
+    read_reply head
+    assert_eq "$STATUS $(header Content-Length)" "200 36" # Range applies to GET only
+    # If-Range with another validator: the file has changed, so the whole of it.
+    send $'GET /abc.txt HTTP/1.1\r\nHost: t\r\nRange: bytes=0-3\r\nIf-Range: "other"\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS ${#BODY}" "200 36"
+    assert_open
+    # A download that broke off, resumed: curl asks for the rest (Range) and gets 206.
+    head -c 30000 "$root/big.bin" >"$BATS_TEST_TMPDIR/part"
+    run -0 timeout 10 curl -sS -C - -o "$BATS_TEST_TMPDIR/part" -w '%{http_code}' "$URL/big.bin"
+    assert_eq "$output" 206
+    cmp "$BATS_TEST_TMPDIR/part" "$root/big.bin"
+    run -0 timeout 10 curl -sS -r 50000-50009 -o "$BATS_TEST_TMPDIR/ten" "$URL/big.bin"
+    cmp "$BATS_TEST_TMPDIR/ten" <(tail -c +50001 "$root/big.bin" | head -c 10)
+    wait_for_line "$LOG" '"GET /big\.bin HTTP/1\.1" 206 70000$' >/dev/null
+}
+
+@test "Last-Modified and a strong ETag; If-None-Match or If-Modified-Since: 304 (If-None-Match wins)" {
+    local root=$BATS_TEST_TMPDIR/cond
+    mkdir -p "$root"
+    echo hello >"$root/a.txt"
+    touch -d '2020-02-29 12:34:56 UTC' "$root/a.txt"
+    serve -r "$root"
+    connect
+    send $'GET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS $(header Last-Modified)" "200 Sat, 29 Feb 2020 12:34:56 GMT"
+    local etag
+    etag=$(header ETag)
+    assert_match "$etag" '^"[0-9a-f]+-[0-9a-f]+"$' # strong: no W/
+    local -a cases=(
+        "If-None-Match: $etag" 304
+        "If-None-Match: \"nope\", W/$etag" 304
+        "If-None-Match: *" 304
+        "If-None-Match: \"nope\"" 200
+        "If-Modified-Since: Sat, 29 Feb 2020 12:34:56 GMT" 304
+        "If-Modified-Since: Sun, 01 Mar 2020 00:00:00 GMT" 304
+        "If-Modified-Since: Sat, 29 Feb 2020 12:34:55 GMT" 200
+        "If-Modified-Since: yesterday" 200
+        $'If-None-Match: "nope"\r\nIf-Modified-Since: Sun, 01 Mar 2020 00:00:00 GMT' 200
+        $'If-Modified-Since: Sat, 29 Feb 2020 12:34:55 GMT\r\nIf-None-Match: '"$etag" 304
+    )
+    local i
+    for ((i = 0; i < ${#cases[@]}; i += 2)); do
+        send "GET /a.txt HTTP/1.1"$'\r\nHost: t\r\n'"${cases[i]}"$'\r\n\r\n'
+        read_reply
+        assert_eq "$STATUS" "${cases[i + 1]}" || fail "with ${cases[i]}"
+        assert_eq "$(header ETag)" "$etag"
+    done
+    # 304 has no body: the next reply follows its head directly.
+    send $'GET /a.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: '"$etag"$'\r\n\r\nGET /a.txt HTTP/1.1\r\nHost: t\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS" 304
+    read_reply
+    assert_eq "$STATUS $BODY" $'200 hello\n'
+    # A changed file gets a new ETag.
+    echo hello >"$root/a.txt"
+    send $'GET /a.txt HTTP/1.1\r\nHost: t\r\nIf-None-Match: '"$etag"$'\r\n\r\n'
+    read_reply
+    assert_eq "$STATUS" 200
+    [[ $(header ETag) != "$etag" ]] || fail "the ETag did not change"
+}
+
+@test "the head deadline: a head trickled one byte at a time is closed -t seconds after its first byte" {
+    serve -t 2
+    connect
+    # A byte every 1.8 s: each arrives before an idle timeout of 2 s would end the wait,
+    # but the head as a whole must be complete 2 s after its first byte.
+    local t0 x rc=0 i
+    t0=$(date +%s%N)
+    for ((i = 0; i < 4 && rc != 1; i++)); do
+        send "GET /"
+        rc=0
+        IFS= read -r -N 1 -t 1.8 x <&"$CONN" || rc=$?
+    done
+    ((rc == 1)) || fail "not closed after 7 s"
+    local ms=$((($(date +%s%N) - t0) / 1000000))
+    ((ms >= 1900 && ms < 3000)) || fail "closed after $ms ms, not 2 s after the first byte"
+    wait_for_line "$LOG" '^127\.0\.0\.1:[0-9]+ closed: request head not complete after 2 s$' >/dev/null
+}
+
+# trickle_until_closed LIMIT_MS: send a byte every 0.2 s on $CONN until the server has
+# closed its socket (its thread count is back to $IDLE_THREADS); MS: how long it took.
+trickle_until_closed() {
+    local t0 x
+    t0=$(date +%s%N)
+    MS=0
+    until threads_are "$SERVER_PID" "$IDLE_THREADS"; do
+        ((MS < $1)) || return 1
+        send x 2>/dev/null || true
+        IFS= read -r -N 1 -t 0.2 x <&"$CONN" || true
+        MS=$((($(date +%s%N) - t0) / 1000000))
+    done
+}
+
+@test "after a reply that closes, the server reads for at most 2 s or 64 KiB, then closes" {
+    serve
+    settle_threads
+    # A client that keeps sending after a closing reply: cut off after 2 s.
+    raw $'GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'
+    assert_eq "$STATUS" 200
+    trickle_until_closed 6000 || fail "still reading after 6 s"
+    ((MS >= 1500 && MS < 3500)) || fail "the linger lasted $MS ms, not 2 s"
+    exec {CONN}>&-
+    # A client that sends 100 KiB behind a closing request, then stays: cut off at 64 KiB,
+    # long before the idle timeout (10 s).
+    local pad
+    pad=$(head -c 102400 /dev/zero | tr '\0' x)
+    connect
+    send $'GET /hello.txt HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n'"$pad" 2>/dev/null ||
+        true # the server may close (and reset) before all of it is written
+    wait_until 1 threads_are "$SERVER_PID" "$IDLE_THREADS"
+}
+
+# slow_clients MODE: hold 1000 connections to the server with slowloris (MODE trickle or
+# idle), wait until the server has a thread for each, then time a new client's GET.
+slow_clients() {
+    local out=$BATS_TEST_TMPDIR/slowloris.out
+    start_bg "$out" "$P/slowloris" -p "$SERVER_PORT" -n 1000 -m "$1" -i 1000
+    local attacker=$BG_PID
+    wait_for_line "$out" '^holding 1000 connections$' $((30 * TIMEOUT_SCALE)) >/dev/null
+    # Most of them have a thread (far more than the 512 a smaller cap would allow; a few
+    # may be between a close at the head deadline and slowloris's next connection).
+    wait_until $((30 * TIMEOUT_SCALE)) threads_at_least "$SERVER_PID" 900
+    run -0 timeout 10 curl -sS -m 5 -o "$BATS_TEST_TMPDIR/got" -w '%{http_code} %{time_total}' "$URL/hello.txt"
+    cmp "$BATS_TEST_TMPDIR/got" "$WWW/hello.txt"
+    assert_eq "${output% *}" 200
+    awk -v s="${output#* }" -v k="$TIMEOUT_SCALE" 'BEGIN { exit !(s < 1 * k) }' ||
+        fail "the GET took ${output#* } s with 1000 $1 connections open"
+    kill -TERM "$attacker"
+    wait_exit "$attacker" 10
+    assert_eq "$BG_STATUS" 0
+    wait_until 30 threads_below "$SERVER_PID" 10 # each thread ends with its client
+}
+
+@test "1000 connections trickling request heads: a new client's GET is answered within 1 s (defaults)" {
+    serve -q
+    slow_clients trickle
+}
+
+@test "1000 idle keep-alive connections: a new client's GET is answered within 1 s (defaults)" {
+    serve -q
+    slow_clients idle
 }
 
 @test "idle timeout: a silent client, and a slow one, are closed after -t seconds" {

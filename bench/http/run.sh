@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # bench/http/run.sh - one run of the HTTP benchmark, as CSV rows for bench/run.sh: lab 12's
-# http-server (a thread per connection) against nginx (one worker, event-driven) serving
-# the same files with comparable settings, side by side: a 1 KiB and a 1 MiB file, 10 and
-# 100 keep-alive connections; requests per second. nginx is each group's baseline, so the
-# "vs" column is the http-server/nginx ratio.
+# http-server (a thread per connection) against nginx (event-driven) serving the same files
+# with comparable settings, side by side: a 1 KiB file at 10, 100 and 1000 keep-alive
+# connections, a 1 MiB file at 10 and 100; requests per second. nginx with one worker is
+# each group's baseline, so the "vs" column is the ratio to it; "nginx-auto" is nginx with
+# `worker_processes auto` (a worker per core), in the same run.
+# (The slow-client run - latency of one GET while 100 or 1000 slow or idle connections are
+# open - is bench/http/slow.sh.)
 #
 # Load generator: wrk (Debian's wrk) when installed, -t2 -cN for BENCH_HTTP_SECONDS (default
 # 5) per measurement. Without wrk, and always with BENCH_QUICK=1 (tiny sizes, for the tests),
@@ -31,10 +34,13 @@ nginx=$(command -v nginx 2>/dev/null || true)
 [[ -n $nginx || ! -x /usr/sbin/nginx ]] || nginx=/usr/sbin/nginx
 
 tmp=$(mktemp -d)
-server_pid='' nginx_pid=''
+server_pid='' nginx_pids=()
 cleanup() {
+    local p
     [[ -n $server_pid ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
-    [[ -n $nginx_pid ]] && kill -QUIT "$nginx_pid" 2>/dev/null && wait "$nginx_pid" 2>/dev/null
+    for p in "${nginx_pids[@]}"; do
+        kill -QUIT "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
     rm -rf "$tmp"
     return 0
 }
@@ -72,19 +78,22 @@ done
 server_port=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/server.out")
 [[ -n $server_port ]] || { echo "bench/http: http-server did not start: $(cat "$tmp/server.out")" >&2; exit 1; }
 
-# nginx on a high port (it cannot report a port of its own choosing: try a few).
-nginx_port=''
-if [[ -n $nginx ]]; then
-    mkdir -p "$tmp/nginx"
+# start_nginx NAME WORKERS: nginx with WORKERS worker processes ("1" or "auto") on a high
+# port (it cannot report a port of its own choosing: try a few); sets nginx_port.
+start_nginx() {
+    local dir=$tmp/$1 attempt port pid
+    nginx_port=''
+    mkdir -p "$dir"
     for ((attempt = 0; attempt < 8; attempt++)); do
         port=$((20000 + RANDOM % 40000))
-        cat >"$tmp/nginx/nginx.conf" <<EOF
-# Written by bench/http/run.sh: one worker, the same files, settings comparable to http-server's.
-worker_processes 1;
+        cat >"$dir/nginx.conf" <<EOF
+# Written by bench/http/run.sh: the same files, settings comparable to http-server's.
+worker_processes $2;
 daemon off;
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/error.log warn;
-events { worker_connections 1024; }
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile 8192;
+events { worker_connections 4096; }
 http {
     access_log off;               # http-server runs with -q
     sendfile on;                  # as http-server does for files over 16 KiB
@@ -92,11 +101,11 @@ http {
     tcp_nodelay on;
     keepalive_timeout 10s;        # http-server's idle timeout
     keepalive_requests 1000000;   # http-server has no such limit
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    fastcgi_temp_path $tmp/nginx/fastcgi;
-    uwsgi_temp_path $tmp/nginx/uwsgi;
-    scgi_temp_path $tmp/nginx/scgi;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    fastcgi_temp_path $dir/fastcgi;
+    uwsgi_temp_path $dir/uwsgi;
+    scgi_temp_path $dir/scgi;
     default_type application/octet-stream;
     server {
         listen 127.0.0.1:$port;
@@ -104,20 +113,27 @@ http {
     }
 }
 EOF
-        "$nginx" -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" -e "$tmp/nginx/error.log" \
-            >"$tmp/nginx/out" 2>&1 &
-        nginx_pid=$!
-        if ready "$port" && kill -0 "$nginx_pid" 2>/dev/null; then
+        "$nginx" -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" >"$dir/out" 2>&1 &
+        pid=$!
+        if ready "$port" && kill -0 "$pid" 2>/dev/null; then
             nginx_port=$port
-            break
+            nginx_pids+=("$pid")
+            return 0
         fi
-        kill -QUIT "$nginx_pid" 2>/dev/null || true
-        wait "$nginx_pid" 2>/dev/null || true
-        nginx_pid=''
-        grep -q 'Address already in use' "$tmp/nginx/error.log" "$tmp/nginx/out" 2>/dev/null ||
-            { echo "bench/http: nginx did not start: $(cat "$tmp/nginx/error.log" "$tmp/nginx/out" 2>/dev/null)" >&2; exit 1; }
+        kill -QUIT "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+        grep -q 'Address already in use' "$dir/error.log" "$dir/out" 2>/dev/null ||
+            { echo "bench/http: nginx did not start: $(cat "$dir/error.log" "$dir/out" 2>/dev/null)" >&2; exit 1; }
     done
-    [[ -n $nginx_port ]] || { echo "bench/http: no free port for nginx" >&2; exit 1; }
+    echo "bench/http: no free port for nginx" >&2
+    exit 1
+}
+nginx1_port='' nginx_auto_port=''
+if [[ -n $nginx ]]; then
+    start_nginx nginx 1
+    nginx1_port=$nginx_port
+    start_nginx nginx-auto auto
+    nginx_auto_port=$nginx_port
 fi
 
 # measure NAME PORT FILE CONNS GROUP: one measurement, printed as a row and a ## line.
@@ -150,7 +166,7 @@ measure() {
     echo "$group,$name,$rate"
 }
 
-echo "# title: static files over HTTP - lab 12's http-server (a thread per connection) vs nginx (one worker)"
+echo "# title: static files over HTTP - lab 12's http-server (a thread per connection) vs nginx (one worker, and a worker per core)"
 echo "# unit: req/s"
 echo "# better: higher"
 if [[ $tool == wrk ]]; then
@@ -158,8 +174,8 @@ if [[ $tool == wrk ]]; then
 else
     echo "# note: measured with http-load (lab 12), not wrk: a round of requests on every connection, then every reply read and checked; slower than wrk, and tiny sizes with BENCH_QUICK=1"
 fi
-if [[ -n $nginx_port ]]; then
-    echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): worker_processes 1, access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
+if [[ -n $nginx1_port ]]; then
+    echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): worker_processes 1 (nginx) and auto = $(getconf _NPROCESSORS_ONLN) (nginx-auto), access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
 else
     echo "# note: nginx is not installed (Debian: apt-get install nginx): http-server alone"
 fi
@@ -167,13 +183,19 @@ echo "# note: transfer/s = req/s x the file size (1 KiB or 1 MiB) plus a head of
 
 if [[ $tool == wrk && $quick != 1 ]]; then # warm up: threads, page cache, both servers
     wrk -t2 -c100 -d1s "http://127.0.0.1:$server_port/1k.bin" >/dev/null
-    [[ -z $nginx_port ]] || wrk -t2 -c100 -d1s "http://127.0.0.1:$nginx_port/1k.bin" >/dev/null
+    [[ -z $nginx1_port ]] || wrk -t2 -c100 -d1s "http://127.0.0.1:$nginx1_port/1k.bin" >/dev/null
+    [[ -z $nginx_auto_port ]] || wrk -t2 -c100 -d1s "http://127.0.0.1:$nginx_auto_port/1k.bin" >/dev/null
 fi
 for file in 1k.bin 1m.bin; do
     size=$([[ $file == 1k.bin ]] && echo "1 KiB" || echo "1 MiB")
-    for conns in 10 100; do
+    conns_list="10 100"
+    [[ $file != 1k.bin ]] || conns_list="10 100 1000" # 1000: all served at once (cap 4096)
+    for conns in $conns_list; do
         group="$size $conns conns"
-        [[ -z $nginx_port ]] || measure nginx "$nginx_port" "$file" "$conns" "$group"
+        if [[ -n $nginx1_port ]]; then
+            measure nginx "$nginx1_port" "$file" "$conns" "$group"
+            measure nginx-auto "$nginx_auto_port" "$file" "$conns" "$group"
+        fi
         measure http-server "$server_port" "$file" "$conns" "$group"
     done
 done

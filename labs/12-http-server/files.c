@@ -45,15 +45,27 @@ static int open_status(int err)
     }
 }
 
+/* What a static site needs (a browser refuses a JavaScript module or a WebAssembly file
+ * sent as application/octet-stream). */
 static const struct {
     const char *ext, *type;
 } types[] = {
-    {"html", "text/html; charset=utf-8"}, {"htm", "text/html; charset=utf-8"},
-    {"css", "text/css; charset=utf-8"},   {"js", "text/javascript; charset=utf-8"},
-    {"json", "application/json"},         {"txt", "text/plain; charset=utf-8"},
-    {"png", "image/png"},                 {"jpg", "image/jpeg"},
-    {"jpeg", "image/jpeg"},               {"gif", "image/gif"},
-    {"svg", "image/svg+xml"},             {"ico", "image/x-icon"},
+    {"html", "text/html; charset=utf-8"},  {"htm", "text/html; charset=utf-8"},
+    {"css", "text/css; charset=utf-8"},    {"js", "text/javascript; charset=utf-8"},
+    {"mjs", "text/javascript; charset=utf-8"}, {"json", "application/json"},
+    {"map", "application/json"},           {"webmanifest", "application/manifest+json"},
+    {"txt", "text/plain; charset=utf-8"},  {"md", "text/markdown; charset=utf-8"},
+    {"csv", "text/csv; charset=utf-8"},    {"xml", "application/xml"},
+    {"png", "image/png"},                  {"jpg", "image/jpeg"},
+    {"jpeg", "image/jpeg"},                {"gif", "image/gif"},
+    {"svg", "image/svg+xml"},              {"ico", "image/x-icon"},
+    {"webp", "image/webp"},                {"avif", "image/avif"},
+    {"wasm", "application/wasm"},          {"pdf", "application/pdf"},
+    {"mp4", "video/mp4"},                  {"webm", "video/webm"},
+    {"mp3", "audio/mpeg"},                 {"ogg", "audio/ogg"},
+    {"wav", "audio/wav"},                  {"woff", "font/woff"},
+    {"woff2", "font/woff2"},               {"ttf", "font/ttf"},
+    {"otf", "font/otf"},                   {"zip", "application/zip"},
 };
 
 const char *content_type(const char *name)
@@ -144,6 +156,7 @@ int file_open(int rootfd, const char *path, struct file *f)
     }
     f->fd = fd;
     f->size = st.st_size;
+    f->mtime = st.st_mtim; /* POSIX.1-2008: the modification time in nanoseconds */
     f->type = content_type(served);
     return 200;
 
@@ -152,12 +165,12 @@ fail:
     return 500;
 }
 
-int file_send(int sock, int fd, off_t size)
+int file_send(int sock, int fd, off_t offset, off_t size)
 {
-    off_t offset = 0;
-    while (offset < size) {
+    off_t end = offset + size;
+    while (offset < end) {
         /* Linux sends at most about 2 GiB per call; the loop also resumes a partial send. */
-        size_t chunk = size - offset > INT_MAX ? INT_MAX : (size_t)(size - offset);
+        size_t chunk = end - offset > INT_MAX ? INT_MAX : (size_t)(end - offset);
         ssize_t n = sendfile(sock, fd, &offset, chunk);
         if (n == -1) {
             if (errno == EINTR)
@@ -172,11 +185,11 @@ int file_send(int sock, int fd, off_t size)
     return 0;
 }
 
-int file_read(int fd, char *buf, size_t size)
+int file_read(int fd, char *buf, off_t offset, size_t size)
 {
     size_t got = 0;
     while (got < size) {
-        ssize_t n = pread(fd, buf + got, size - got, (off_t)got);
+        ssize_t n = pread(fd, buf + got, size - got, offset + (off_t)got);
         if (n == -1) {
             if (errno == EINTR)
                 continue;

@@ -12,11 +12,13 @@
 #define HTTP_FILES_H
 
 #include <sys/types.h>
+#include <time.h>
 
 struct file {
-    int fd;           /* open for reading; the caller closes it */
-    off_t size;       /* bytes, from fstat() of the open file */
-    const char *type; /* the Content-Type for its name's extension */
+    int fd;                /* open for reading; the caller closes it */
+    off_t size;            /* bytes, from fstat() of the open file */
+    struct timespec mtime; /* when it was last modified (Last-Modified, ETag) */
+    const char *type;      /* the Content-Type for its name's extension */
 };
 
 /* Open the file for a normalised request path (request.h: starts with '/', no "." or ".."
@@ -28,14 +30,14 @@ int file_open(int rootfd, const char *path, struct file *f);
 /* The Content-Type for a file name, by its extension (case-insensitive). */
 const char *content_type(const char *name);
 
-/* Send size bytes of the file fd, from its start, to the socket sock with sendfile():
+/* Send size bytes of the file fd, from offset, to the socket sock with sendfile():
  * the kernel copies from the page cache to the socket, the bytes never enter this process.
  * Returns 0, or -1 with errno set (the client went away, the send timed out, the file
  * shrank: the reply is broken and the connection must be closed). */
-int file_send(int sock, int fd, off_t size);
+int file_send(int sock, int fd, off_t offset, off_t size);
 
-/* Read exactly size bytes of the file fd, from its start, into buf. Returns 0, or -1 with
- * errno set (EIO if the file is shorter than size: it was truncated). */
-int file_read(int fd, char *buf, size_t size);
+/* Read exactly size bytes of the file fd, from offset, into buf. Returns 0, or -1 with
+ * errno set (EIO if the file is shorter: it was truncated). */
+int file_read(int fd, char *buf, off_t offset, size_t size);
 
 #endif

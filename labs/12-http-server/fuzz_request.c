@@ -64,19 +64,33 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check(head <= size);
         int status = request_parse(&req, buf, head);
         check(status == 0 || status == 400 || status == 403 || status == 405 ||
-              status == 414 || status == 431 || status == 501 || status == 505);
+              status == 413 || status == 414 || status == 431 || status == 501 ||
+              status == 505);
         if (status == 0) {
             check(req.method == METHOD_GET || req.method == METHOD_HEAD);
             check_path(req.path);
         }
-        if (status == 400 || status == 414 || status == 431 || status == 501 || status == 505)
+        if (status == 400 || status == 413 || status == 414 || status == 431 || status == 501 ||
+            status == 505)
             check(!req.keep_alive);
+        if (req.keep_alive)
+            check(req.content_length <= REQ_BODY_MAX && (req.chunked == 0 || req.content_length == -1));
         if (req.line != NULL)
             check(req.line >= buf && req.line + req.line_len <= buf + head);
     } else if (size == REQ_HEAD_MAX) {
         int status = request_too_large(buf, size);
         check(status == 414 || status == 431);
     }
+
+    /* The body decoder, the Range and the date parsers on their own, on the raw input. */
+    struct chunked ch = {0};
+    long used = chunked_body(&ch, buf, size);
+    check(used == -400 || used == -413 || (used >= 0 && (size_t)used <= size));
+    long long first, last;
+    if (request_range(buf, size, 1000, &first, &last) == 206)
+        check(first >= 0 && first <= last && last < 1000);
+    long long secs;
+    (void)request_date(buf, size, &secs);
 
     /* The path functions on their own, on the raw input as a target. */
     char path[REQ_TARGET_MAX + 2];

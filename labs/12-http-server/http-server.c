@@ -8,10 +8,12 @@
  * connection gets a thread of its own that reads requests and sends replies
  * (connection.c) until the connection ends. Around that simple core, what a real server
  * needs so that no client can hurt it: a cap on simultaneous connections (each one costs a
- * thread and two file descriptors; past the cap, new connections wait in the kernel's
- * listen queue), an idle timeout (SO_RCVTIMEO, SO_SNDTIMEO) so silent clients cannot hold
- * threads for ever, and a clean shutdown on SIGINT/SIGTERM: stop accepting, wake every
- * connection thread with shutdown(), join them all, exit 0.
+ * thread with a small stack and two file descriptors; past the cap, new connections wait
+ * in the kernel's listen queue) set high enough that slow or idle clients cannot fill it
+ * (DEFAULT_MAX_CONNS: a thousand "slowloris" connections leave room for everyone else),
+ * time limits (SO_RCVTIMEO, SO_SNDTIMEO, and deadlines in connection.c) so silent or
+ * slow clients cannot hold threads for ever, and a clean shutdown on SIGINT/SIGTERM: stop
+ * accepting, wake every connection thread with shutdown(), join them all, exit 0.
  *
  * Observe, while it serves (e.g. wrk, or a browser at http://127.0.0.1:8000/):
  *     ls /proc/PID/task | wc -l      (1 + the open connections)
@@ -22,8 +24,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -39,11 +39,17 @@
 
 #include "connection.h"
 #include "die.h"
+#include "net.h"
 
+/* The defaults, used by the code and written into the -h text. */
 #ifndef DEFAULT_ROOT /* the Makefile passes the lab's www/ folder */
 #define DEFAULT_ROOT "www"
 #endif
-#define THREAD_STACK (256 * 1024) /* the default 8 MiB x 512 threads would be 4 GiB of address space */
+#define DEFAULT_HOST "127.0.0.1"
+#define DEFAULT_PORT "8000"
+#define DEFAULT_MAX_CONNS 4096 /* threads at most; 4096 x THREAD_STACK is 1 GiB of address */
+#define DEFAULT_IDLE_SECS 10   /* space, of which only the pages a thread uses take memory */
+#define THREAD_STACK (256 * 1024) /* instead of 8 MiB: 4096 threads would reserve 32 GiB */
 
 /* One slot per possible connection (the cap): the thread serving it and its socket. */
 enum slot_state { SLOT_FREE, SLOT_BUSY, SLOT_DONE };
@@ -52,7 +58,7 @@ struct slot {
     enum slot_state state; /* DONE: the thread has finished, and must still be joined */
     int fd;                /* the connection's socket while BUSY, else -1 */
     int next_free;         /* the free list: index of the next free slot, or -1 */
-    char peer[64];         /* "IP:PORT" of the client */
+    char peer[NET_ADDRSTRLEN]; /* "IP:PORT" of the client */
 };
 
 static struct site site;
@@ -85,91 +91,53 @@ static void wake_main(void)
     (void)ignored;
 }
 
+/* pthread functions return an error number instead of setting errno: check each one. */
+static void lock_all(void)
+{
+    int rc = pthread_mutex_lock(&lock);
+    if (rc != 0)
+        die_en(rc, "pthread_mutex_lock");
+}
+
+static void unlock_all(void)
+{
+    int rc = pthread_mutex_unlock(&lock);
+    if (rc != 0)
+        die_en(rc, "pthread_mutex_unlock");
+}
+
+/* Give slot s back (the lock is held): close its socket, put it on the free list. */
+static void free_slot(struct slot *s, enum slot_state state)
+{
+    close(s->fd); /* under the lock: the shutdown code never meets a closed (reused) fd */
+    s->fd = -1;
+    s->state = state;
+    s->next_free = free_head;
+    free_head = (int)(s - slots);
+    active--;
+    if (accept_waiting) {
+        accept_waiting = 0;
+        wake_main();
+    }
+    int rc = active == 0 ? pthread_cond_signal(&all_closed) : 0;
+    if (rc != 0)
+        die_en(rc, "pthread_cond_signal");
+}
+
 /* The thread of one connection: serve it, close it, give the slot back. */
 static void *connection_thread(void *arg)
 {
     struct slot *s = arg;
     long answered = serve_connection(s->fd, s->peer, &site);
-
-    if (pthread_mutex_lock(&lock) != 0)
-        abort();
-    close(s->fd); /* under the lock: the shutdown code never meets a closed (reused) fd */
-    s->fd = -1;
-    s->state = SLOT_DONE;
-    s->next_free = free_head;
-    free_head = (int)(s - slots);
-    active--;
+    lock_all();
     requests_answered += answered;
-    if (accept_waiting) {
-        accept_waiting = 0;
-        wake_main();
-    }
-    if (active == 0)
-        pthread_cond_signal(&all_closed);
-    pthread_mutex_unlock(&lock);
+    free_slot(s, SLOT_DONE); /* DONE: main joins this thread before it reuses the slot */
+    unlock_all();
     return NULL;
 }
 
-static void format_address(const struct sockaddr *sa, socklen_t len, char *out, size_t cap)
-{
-    char host[INET6_ADDRSTRLEN], port[8]; /* numeric: "ffff::1", "65535" */
-    int rc = getnameinfo(sa, len, host, sizeof host, port, sizeof port,
-                         NI_NUMERICHOST | NI_NUMERICSERV);
-    if (rc != 0)
-        snprintf(out, cap, "?");
-    else if (sa->sa_family == AF_INET6)
-        snprintf(out, cap, "[%s]:%s", host, port);
-    else
-        snprintf(out, cap, "%s:%s", host, port);
-}
-
-/* Bind and listen on host:port; print "listening on HOST:PORT". */
-static int open_listener(const char *host, const char *port)
-{
-    struct addrinfo hints = {0}, *list;
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-    int rc = getaddrinfo(host, port, &hints, &list);
-    if (rc != 0)
-        usage_error("bad host '%s': %s", host, gai_strerror(rc));
-    int fd = -1, err = 0;
-    for (struct addrinfo *ai = list; ai != NULL && fd == -1; ai = ai->ai_next) {
-        fd = socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol);
-        if (fd == -1) {
-            err = errno;
-            continue;
-        }
-        int one = 1;
-        if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1)
-            die("setsockopt SO_REUSEADDR");
-        if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, SOMAXCONN) == -1) {
-            err = errno;
-            close(fd);
-            fd = -1;
-        }
-    }
-    freeaddrinfo(list);
-    if (fd == -1) {
-        errno = err;
-        die("bind %s:%s", host, port);
-    }
-    /* Non-blocking: poll() may say "a connection is waiting" and the client may reset it
-     * before accept(); a blocking accept() would then hang until the next one. */
-    if (fcntl(fd, F_SETFL, O_NONBLOCK) == -1)
-        die("fcntl O_NONBLOCK");
-    struct sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
-        die("getsockname");
-    char where[80];
-    format_address((struct sockaddr *)&ss, len, where, sizeof where);
-    printf("listening on %s\n", where);
-    return fd;
-}
-
 /* Accept one connection into the free slot at the head of the list and start its thread. */
-static void accept_one(int listen_fd, long *connections)
+static void accept_one(int listen_fd, const pthread_attr_t *thread_attr, long *connections)
 {
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -181,7 +149,8 @@ static void accept_one(int listen_fd, long *connections)
         die("accept");
     }
     /* On Linux the new socket is blocking even though listen_fd is not (accept(2)). Its
-     * time limits: recv() and send() give up after idle_secs without progress. */
+     * time limits: recv() and send() give up after idle_secs without progress (the
+     * deadlines inside a request are connection.c's). */
     struct timeval tv = {site.idle_secs, 0};
     int one = 1;
     if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) == -1 ||
@@ -191,48 +160,35 @@ static void accept_one(int listen_fd, long *connections)
         return;
     }
 
-    int rc = pthread_mutex_lock(&lock);
-    if (rc != 0)
-        die_en(rc, "pthread_mutex_lock");
-    int i = free_head; /* the caller polled listen_fd only while a slot was free */
-    struct slot *s = &slots[i];
+    lock_all();
+    struct slot *s = &slots[free_head]; /* listen_fd is polled only while a slot is free */
     free_head = s->next_free;
     enum slot_state was = s->state;
     s->state = SLOT_BUSY;
     s->fd = fd;
     active++;
-    pthread_mutex_unlock(&lock);
+    unlock_all();
 
-    if (was == SLOT_DONE) { /* reap the slot's previous thread: it has returned already */
-        rc = pthread_join(s->thread, NULL);
-        if (rc != 0)
-            die_en(rc, "pthread_join");
-    }
-    format_address((struct sockaddr *)&ss, len, s->peer, sizeof s->peer);
-    pthread_attr_t attr;
-    if ((rc = pthread_attr_init(&attr)) != 0 ||
-        (rc = pthread_attr_setstacksize(&attr, THREAD_STACK)) != 0)
-        die_en(rc, "pthread_attr");
-    rc = pthread_create(&s->thread, &attr, connection_thread, s);
-    pthread_attr_destroy(&attr);
+    int rc;
+    if (was == SLOT_DONE && (rc = pthread_join(s->thread, NULL)) != 0)
+        die_en(rc, "pthread_join"); /* the slot's previous thread: it has returned already */
+    net_addr_str((struct sockaddr *)&ss, len, s->peer);
+    rc = pthread_create(&s->thread, thread_attr, connection_thread, s);
     if (rc != 0) { /* EAGAIN: out of threads or memory - drop this one connection */
         fprintf(stderr, "%s: pthread_create: %s\n", progname(), strerror(rc));
-        pthread_mutex_lock(&lock);
-        close(fd);
-        s->fd = -1;
-        s->state = SLOT_FREE;
-        s->next_free = free_head;
-        free_head = i;
-        active--;
-        pthread_mutex_unlock(&lock);
+        lock_all();
+        free_slot(s, SLOT_FREE);
+        unlock_all();
         return;
     }
     (*connections)++;
 }
 
 /* Each connection may hold two descriptors (its socket and a file being sent): make sure
- * max_conns of them fit under RLIMIT_NOFILE, raising the soft limit if need be. */
-static void check_fd_limit(long max_conns)
+ * max_conns of them fit under RLIMIT_NOFILE, raising the soft limit if need be. If the
+ * hard limit is lower, a cap given with -c is an error, and the default cap is lowered to
+ * fit (stderr says so). Returns the cap. */
+static long check_fd_limit(long max_conns, int cap_given)
 {
     struct rlimit rl;
     rlim_t need = (rlim_t)(2 * max_conns + 16);
@@ -242,10 +198,16 @@ static void check_fd_limit(long max_conns)
         rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
         if (setrlimit(RLIMIT_NOFILE, &rl) == -1)
             die("setrlimit");
-        if (rl.rlim_cur < need)
+        if (rl.rlim_cur < need && (cap_given || rl.rlim_cur < 64))
             fatal("-c %ld needs %lu file descriptors, the limit is %lu (ulimit -Hn)", max_conns,
                   (unsigned long)need, (unsigned long)rl.rlim_cur);
+        if (rl.rlim_cur < need) {
+            max_conns = (long)(rl.rlim_cur - 16) / 2;
+            fprintf(stderr, "%s: connection cap lowered to %ld: the file descriptor limit is %lu\n",
+                    progname(), max_conns, (unsigned long)rl.rlim_cur);
+        }
     }
+    return max_conns;
 }
 
 static void usage(void)
@@ -254,24 +216,26 @@ static void usage(void)
            "[-t idle-seconds] [-q]\n"
            "Serves the static files under root over HTTP/1.1 (GET and HEAD), one thread\n"
            "per connection, until SIGINT or SIGTERM.\n"
-           "  -H host  address to listen on (default 127.0.0.1)\n"
-           "  -p port  port to listen on, 0 for any free one (default 8000)\n"
+           "  -H host  address to listen on (default " DEFAULT_HOST ")\n"
+           "  -p port  port to listen on, 0 for any free one (default " DEFAULT_PORT ")\n"
            "  -r root  the document root (default %s)\n"
-           "  -c max   connections served at once; more wait to be accepted (default 512)\n"
-           "  -t secs  close a connection idle this long (default 10)\n"
+           "  -c max   connections served at once; more wait to be accepted (default %d)\n"
+           "  -t secs  close a connection idle this long, or whose request head is not\n"
+           "           complete this long after its first byte (default %d)\n"
            "  -q       quiet: no log line per request\n"
            "  -h       this help\n",
-           DEFAULT_ROOT);
+           DEFAULT_ROOT, DEFAULT_MAX_CONNS, DEFAULT_IDLE_SECS);
 }
 
 int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
     setvbuf(stdout, NULL, _IOLBF, 0);
-    const char *host = "127.0.0.1", *root = DEFAULT_ROOT;
-    char port[8] = "8000";
-    long max_conns = 512;
-    site.idle_secs = 10;
+    const char *host = DEFAULT_HOST, *root = DEFAULT_ROOT;
+    char port[8] = DEFAULT_PORT;
+    long max_conns = DEFAULT_MAX_CONNS;
+    int cap_given = 0;
+    site.idle_secs = DEFAULT_IDLE_SECS;
     int opt;
     while ((opt = getopt(argc, argv, ":H:p:r:c:t:qh")) != -1) {
         switch (opt) {
@@ -286,6 +250,7 @@ int main(int argc, char *argv[])
             break;
         case 'c':
             max_conns = parse_long(optarg, 1, 100000, "connection cap");
+            cap_given = 1;
             break;
         case 't':
             site.idle_secs = (int)parse_long(optarg, 1, 3600, "idle timeout");
@@ -308,7 +273,7 @@ int main(int argc, char *argv[])
     site.rootfd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (site.rootfd == -1)
         die("open document root %s", root);
-    check_fd_limit(max_conns);
+    max_conns = check_fd_limit(max_conns, cap_given);
     slots = calloc((size_t)max_conns, sizeof *slots);
     if (slots == NULL)
         die("calloc");
@@ -321,8 +286,7 @@ int main(int argc, char *argv[])
     if (pipe(wake_pipe) == -1)
         die("pipe");
     for (int i = 0; i < 2; i++)
-        if (fcntl(wake_pipe[i], F_SETFL, O_NONBLOCK) == -1 ||
-            fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC) == -1)
+        if (set_nonblocking(wake_pipe[i]) == -1 || fcntl(wake_pipe[i], F_SETFD, FD_CLOEXEC) == -1)
             die("fcntl");
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -333,17 +297,25 @@ int main(int argc, char *argv[])
     if (sigaction(SIGPIPE, &sa, NULL) == -1)
         die("sigaction");
 
-    int listen_fd = open_listener(host, port);
+    /* Non-blocking: poll() may say "a connection is waiting" and the client may reset it
+     * before accept(); a blocking accept() would then hang until the next one. */
+    int listen_fd = net_listen(host, port, SOCK_STREAM, NET_NONBLOCK | NET_REUSEADDR);
+    char where[NET_ADDRSTRLEN];
+    printf("listening on %s\n", net_local_str(listen_fd, where));
+    /* Every connection thread gets a small stack: THREAD_STACK instead of 8 MiB. */
+    pthread_attr_t thread_attr;
+    int rc;
+    if ((rc = pthread_attr_init(&thread_attr)) != 0 ||
+        (rc = pthread_attr_setstacksize(&thread_attr, THREAD_STACK)) != 0)
+        die_en(rc, "pthread_attr");
 
     /* The accept loop: wait for a connection (only while a slot is free) or a wakeup. */
     long connections = 0;
     while (!stop_signal) {
-        int rc = pthread_mutex_lock(&lock);
-        if (rc != 0)
-            die_en(rc, "pthread_mutex_lock");
+        lock_all();
         int full = free_head == -1, announce = full && !accept_waiting;
         accept_waiting = full;
-        pthread_mutex_unlock(&lock);
+        unlock_all();
         if (announce)
             printf("connection cap reached (%ld): new connections wait\n", max_conns);
 
@@ -359,23 +331,24 @@ int main(int argc, char *argv[])
                 ;
         }
         if (pfd[1].revents & POLLIN)
-            accept_one(listen_fd, &connections);
+            accept_one(listen_fd, &thread_attr, &connections);
     }
 
     /* Shutdown: no new connections; wake every connection thread (shutdown() makes its
      * blocked recv() return 0 and its send() fail), wait for them all, join them. */
     close(listen_fd);
-    int rc = pthread_mutex_lock(&lock);
-    if (rc != 0)
-        die_en(rc, "pthread_mutex_lock");
+    lock_all();
     printf("got %s: closing %d open connection%s\n", stop_signal == SIGINT ? "SIGINT" : "SIGTERM",
            active, active == 1 ? "" : "s");
     for (long i = 0; i < max_conns; i++)
         if (slots[i].state == SLOT_BUSY && slots[i].fd != -1)
             shutdown(slots[i].fd, SHUT_RDWR);
     while (active > 0)
-        pthread_cond_wait(&all_closed, &lock);
-    pthread_mutex_unlock(&lock);
+        if ((rc = pthread_cond_wait(&all_closed, &lock)) != 0)
+            die_en(rc, "pthread_cond_wait");
+    unlock_all();
+    if ((rc = pthread_attr_destroy(&thread_attr)) != 0)
+        die_en(rc, "pthread_attr_destroy");
     for (long i = 0; i < max_conns; i++)
         if (slots[i].state == SLOT_DONE && (rc = pthread_join(slots[i].thread, NULL)) != 0)
             die_en(rc, "pthread_join");

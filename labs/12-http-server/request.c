@@ -241,14 +241,21 @@ static int list_has(const char *value, size_t n, const char *tok)
     return 0;
 }
 
+/* Keep a header's value: the first one sent wins (a second one is ignored). */
+static void keep(struct text *t, const char *v, size_t n)
+{
+    if (t->s == NULL) {
+        t->s = v;
+        t->n = n;
+    }
+}
+
 int request_parse(struct request *req, const char *buf, size_t len)
 {
+    memset(req, 0, sizeof *req); /* every struct text NULL, no body */
     req->method = METHOD_OTHER;
     req->minor = 1;
-    req->keep_alive = 0;
-    req->line = NULL;
-    req->line_len = 0;
-    req->path[0] = '\0';
+    req->content_length = -1;
 
     size_t pos = skip_empty_lines(buf, len);
     const char *line;
@@ -264,9 +271,13 @@ int request_parse(struct request *req, const char *buf, size_t len)
         req->keep_alive = 0;
         return status;
     }
+    const char *q = memchr(target, '?', tlen);
+    if (q != NULL) {
+        req->query.s = q + 1;
+        req->query.n = tlen - (size_t)(q + 1 - target);
+    }
 
-    int fields = 0, hosts = 0, close = 0, keep = 0, has_body = 0, chunked = 0;
-    long long content_length = -1;
+    int fields = 0, hosts = 0, close = 0, keep_open = 0, encoded = 0;
     while (next_line(buf, len, &pos, &line, &n) && n > 0) {
         if (++fields > REQ_FIELDS_MAX) {
             req->keep_alive = 0;
@@ -287,12 +298,13 @@ int request_parse(struct request *req, const char *buf, size_t len)
             if ((c < ' ' && c != '\t') || c == 0x7f)
                 goto bad; /* a stray CR, a NUL, ... */
         }
-        if (nlen == 4 && strncasecmp(line, "Host", 4) == 0) {
+#define IS(name) (nlen == sizeof name - 1 && strncasecmp(line, name, nlen) == 0)
+        if (IS("Host")) {
             hosts++;
-        } else if (nlen == 10 && strncasecmp(line, "Connection", 10) == 0) {
+        } else if (IS("Connection")) {
             close |= list_has(v, vlen, "close");
-            keep |= list_has(v, vlen, "keep-alive");
-        } else if (nlen == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
+            keep_open |= list_has(v, vlen, "keep-alive");
+        } else if (IS("Content-Length")) {
             long long cl = 0;
             if (vlen == 0 || vlen > 15)
                 goto bad;
@@ -301,29 +313,48 @@ int request_parse(struct request *req, const char *buf, size_t len)
                     goto bad;
                 cl = cl * 10 + (v[i] - '0');
             }
-            if (content_length != -1 && content_length != cl)
+            if (req->content_length != -1 && req->content_length != cl)
                 goto bad; /* two different lengths: which one frames the body? */
-            content_length = cl;
-            has_body = cl > 0;
-        } else if (nlen == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
-            chunked = 1;
+            req->content_length = cl;
+        } else if (IS("Transfer-Encoding")) {
+            encoded = 1;
+            /* Only "chunked", alone: any other coding is a body this server cannot frame. */
+            if (vlen == 7 && strncasecmp(v, "chunked", 7) == 0 && !req->chunked)
+                req->chunked = 1;
+            else
+                req->chunked = -1;
+        } else if (IS("Expect")) {
+            req->expect_continue = vlen == 12 && strncasecmp(v, "100-continue", 12) == 0;
+        } else if (IS("Range")) {
+            keep(&req->range, v, vlen);
+        } else if (IS("If-Range")) {
+            keep(&req->if_range, v, vlen);
+        } else if (IS("If-None-Match")) {
+            keep(&req->if_none_match, v, vlen);
+        } else if (IS("If-Modified-Since")) {
+            keep(&req->if_modified_since, v, vlen);
         }
+#undef IS
     }
     if (pos != len || n != 0)
         goto bad; /* the head must end exactly with its empty line */
     if (hosts > 1 || (hosts == 0 && req->minor == 1))
         goto bad;
-    if (chunked) {
+    if (encoded && (req->content_length != -1 || req->minor == 0))
+        goto bad; /* two framings, or chunked in HTTP/1.0: ambiguous (RFC 9112 6.1) */
+    if (req->chunked == -1) {
         req->keep_alive = 0;
         return 501;
+    }
+    if (req->content_length > REQ_BODY_MAX) {
+        req->keep_alive = 0;
+        return 413;
     }
 
     if (req->minor == 1)
         req->keep_alive = !close;
     else
-        req->keep_alive = keep && !close;
-    if (has_body)
-        req->keep_alive = 0;
+        req->keep_alive = keep_open && !close;
     if (req->method == METHOD_OTHER)
         return 405;
     status = request_path(req->path, target, tlen);
@@ -352,4 +383,177 @@ int request_too_large(const char *buf, size_t len)
             return 414;
     }
     return 431;
+}
+
+/* The chunked decoder's states: where in "SIZE;ext CRLF DATA CRLF ... 0 CRLF trailers CRLF". */
+enum { CH_SIZE, CH_EXT, CH_SIZE_LF, CH_DATA, CH_DATA_CR, CH_DATA_LF, CH_TRAILER, CH_TRAILER_LINE,
+       CH_END_LF };
+#define CH_LINE_MAX 4096 /* bytes of a size line with its extensions, and of the trailers */
+
+long chunked_body(struct chunked *c, const char *buf, size_t len)
+{
+    size_t i = 0;
+    while (i < len && !c->done) {
+        unsigned char b = (unsigned char)buf[i];
+        if (c->state == CH_DATA) { /* the bulk: skip a whole run of data bytes at once */
+            size_t take = (size_t)c->size < len - i ? (size_t)c->size : len - i;
+            i += take;
+            c->size -= (long long)take;
+            if (c->size == 0)
+                c->state = CH_DATA_CR;
+            continue;
+        }
+        i++;
+        if (++c->line > CH_LINE_MAX)
+            return -400;
+        switch (c->state) {
+        case CH_SIZE: {
+            int d = hex_value(b);
+            if (d >= 0) {
+                c->size = c->size * 16 + d;
+                c->digits++;
+                if (c->total + c->size > REQ_BODY_MAX)
+                    return -413;
+                break;
+            }
+            if (c->digits == 0)
+                return -400;
+            if (b == ';' || b == ' ' || b == '\t')
+                c->state = CH_EXT;
+            else if (b == '\r')
+                c->state = CH_SIZE_LF;
+            else if (b == '\n')
+                goto size_done;
+            else
+                return -400;
+            break;
+        }
+        case CH_EXT: /* chunk extensions: ignored */
+            if (b == '\n')
+                goto size_done;
+            break;
+        case CH_SIZE_LF:
+            if (b != '\n')
+                return -400;
+        size_done:
+            c->total += c->size;
+            c->line = 0;
+            c->digits = 0;
+            c->state = c->size == 0 ? CH_TRAILER : CH_DATA;
+            break;
+        case CH_DATA_CR:
+            if (b == '\r')
+                c->state = CH_DATA_LF;
+            else if (b == '\n')
+                c->state = CH_SIZE, c->line = 0;
+            else
+                return -400;
+            break;
+        case CH_DATA_LF:
+            if (b != '\n')
+                return -400;
+            c->state = CH_SIZE;
+            c->line = 0;
+            break;
+        case CH_TRAILER: /* the start of a trailer line, or of the final empty line */
+            if (b == '\n')
+                c->done = 1;
+            else
+                c->state = b == '\r' ? CH_END_LF : CH_TRAILER_LINE;
+            break;
+        case CH_TRAILER_LINE:
+            if (b == '\n')
+                c->state = CH_TRAILER;
+            break;
+        case CH_END_LF:
+            if (b != '\n')
+                return -400;
+            c->done = 1;
+            break;
+        }
+    }
+    return (long)i;
+}
+
+/* A whole number of at most 18 decimal digits at s[*i..n), advancing *i; -1 if none. */
+static long long decimal(const char *s, size_t n, size_t *i)
+{
+    long long v = 0;
+    size_t start = *i;
+    while (*i < n && s[*i] >= '0' && s[*i] <= '9' && *i - start < 18)
+        v = v * 10 + (s[(*i)++] - '0');
+    return *i == start || (*i < n && s[*i] >= '0' && s[*i] <= '9') ? -1 : v;
+}
+
+int request_range(const char *v, size_t n, long long size, long long *first, long long *last)
+{
+    if (n < 6 || strncasecmp(v, "bytes=", 6) != 0 || memchr(v, ',', n) != NULL)
+        return 0; /* another unit, or several ranges: the whole file */
+    size_t i = 6;
+    while (i < n && (v[i] == ' ' || v[i] == '\t'))
+        i++;
+    long long a = -1, b = -1;
+    if (i < n && v[i] == '-') { /* "-n": the last n bytes */
+        i++;
+        long long suffix = decimal(v, n, &i);
+        if (suffix < 0 || i != n)
+            return 0;
+        if (suffix == 0 || size == 0)
+            return 416;
+        a = suffix > size ? 0 : size - suffix;
+        b = size - 1;
+    } else {
+        a = decimal(v, n, &i);
+        if (a < 0 || i >= n || v[i] != '-')
+            return 0;
+        i++;
+        if (i < n) {
+            b = decimal(v, n, &i);
+            if (b < 0 || b < a)
+                return 0; /* "5-2" is malformed: ignored, like any bad Range */
+        }
+        if (i != n)
+            return 0;
+        if (a >= size)
+            return 416;
+        if (b < 0 || b >= size)
+            b = size - 1;
+    }
+    *first = a;
+    *last = b;
+    return 206;
+}
+
+int request_date(const char *v, size_t n, long long *secs)
+{
+    static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+    /* "Sun, 06 Nov 1994 08:49:37 GMT": 29 bytes, every field at a fixed place. */
+    if (n != 29 || v[3] != ',' || v[4] != ' ' || v[7] != ' ' || v[11] != ' ' ||
+        v[16] != ' ' || v[19] != ':' || v[22] != ':' || memcmp(v + 25, " GMT", 4) != 0)
+        return -1;
+    int f[5]; /* day, year, hour, minute, second: where each starts, how many digits */
+    static const int at[5] = {5, 12, 17, 20, 23}, width[5] = {2, 4, 2, 2, 2};
+    for (int k = 0; k < 5; k++) {
+        f[k] = 0;
+        for (int j = 0; j < width[k]; j++) {
+            char c = v[at[k] + j];
+            if (c < '0' || c > '9')
+                return -1;
+            f[k] = f[k] * 10 + (c - '0');
+        }
+    }
+    int mon = -1;
+    for (int m = 0; m < 12; m++)
+        if (memcmp(v + 8, months + 3 * m, 3) == 0)
+            mon = m;
+    int day = f[0], year = f[1];
+    if (mon < 0 || day < 1 || day > 31 || f[2] > 23 || f[3] > 59 || f[4] > 60)
+        return -1;
+    /* Days since 1970-01-01 of year-mon-day (the proleptic Gregorian calendar): count
+     * from March, so that the leap day is the last day of the "year". */
+    int y = year - (mon < 2), m = (mon + 10) % 12; /* March = 0 */
+    long long era_days = 365LL * y + y / 4 - y / 100 + y / 400 + (153 * m + 2) / 5 + day - 1;
+    long long days = era_days - 719468; /* the same count for 1970-01-01 */
+    *secs = days * 86400 + f[2] * 3600 + f[3] * 60 + f[4];
+    return 0;
 }
