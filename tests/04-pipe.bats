@@ -203,7 +203,7 @@ Try '$prog -h' for help."
     assert_usage "$P/filetype"
 }
 
-@test "filetype PATH...: the same first letter as ls -l, and the mode split by & S_IFMT" {
+@test "filetype PATH...: the same first letter as ls -l (stat -c %A), and the mode split by & S_IFMT" {
     local P=$BIN/labs/04-pipe d=$BATS_TEST_TMPDIR f
     mkfifo "$d/fifo"
     ln -s fifo "$d/link"
@@ -214,7 +214,7 @@ Try '$prog -h' for help."
     assert_eq "${lines[1]}" "-  0100640 = 0100000 | 0640  regular file       $d/file"
     for f in /dev/null "$d" "$d/fifo" "$d/link" "$d/file" /dev/stdin; do
         run -0 timeout 10 "$P/filetype" "$f"
-        assert_eq "${output:0:1}" "$(ls -ld "$f" | cut -c1)"
+        assert_eq "${output:0:1}" "$(stat -c %A "$f" | cut -c1)" # as ls -ld shows it
     done
     run -1 --separate-stderr timeout 10 "$P/filetype" "$d/nothing"
     assert_eq "$stderr" "filetype: lstat $d/nothing: No such file or directory"
