@@ -174,3 +174,27 @@ Try 'reap -h' for help."
     vg --parent-fds-only "$P/reap" -d 10 double-fork
     vg "$P/proc_states"
 }
+
+@test "wait_bits: a status decoded with >> and & - exit, death by signal, stop" {
+    run -0 --separate-stderr timeout 10 "$P/wait_bits"
+    assert_eq "$stderr" ""
+    assert_readme_output "$README" wait_bits
+    run -0 timeout 10 "$P/wait_bits" 255
+    assert_eq "${lines[0]}" "_exit(255): raw 0xff00  >>8&0xff=255 &0x7f=0   &0x80=0  -> exited with 255"
+    run -0 timeout 10 "$P/wait_bits" 0
+    assert_eq "${lines[0]}" "_exit(0):   raw 0x0000  >>8&0xff=0   &0x7f=0   &0x80=0  -> exited with 0"
+    assert_usage "$P/wait_bits"
+    run -2 --separate-stderr timeout 10 "$P/wait_bits" 256
+    assert_eq "${stderr%%$'\n'*}" "wait_bits: bad exit code '256' (expected a whole number from 0 to 255)"
+    run -2 timeout 10 "$P/wait_bits" 1 2
+}
+
+@test "wait_bits: valgrind, and no child left behind (the stopped one is killed and reaped)" {
+    vg "$P/wait_bits"
+    start_bg "$BATS_TEST_TMPDIR/out" "$P/wait_bits"
+    wait_exit "$BG_PID"
+    assert_eq "$BG_STATUS" 0
+    assert_eq "$(grep -c 'raw 0x' "$BATS_TEST_TMPDIR/out")" 3
+    # The stopped child was killed and reaped: no process named wait_bits is left anywhere.
+    assert_eq "$(ps -eo stat=,comm= | awk '$2 == "wait_bits"')" ""
+}

@@ -207,3 +207,36 @@ Try '$prog -h' for help."
     vg "$P/alarm_pause"
     vg "$P/dispositions"
 }
+
+@test "sigmask: its own masks decoded bit by bit" {
+    run -0 --separate-stderr timeout 10 "$BIN/labs/03-signals-driver-conductor/sigmask"
+    assert_eq "$stderr" ""
+    assert_readme_output "$TOP/labs/03-signals-driver-conductor/README.md" sigmask
+    assert_usage "$BIN/labs/03-signals-driver-conductor/sigmask"
+}
+
+@test "sigmask -p: another process's masks, read from /proc/PID/status" {
+    local P=$BIN/labs/03-signals-driver-conductor
+    start_bg "$BATS_TEST_TMPDIR/out" bash -c "trap '' USR2 TERM; exec sleep 60"
+    local pid=$BG_PID
+    wait_until 5 grep -qx sleep "/proc/$pid/comm"
+    run -0 --separate-stderr timeout 10 "$P/sigmask" -p "$pid"
+    assert_eq "$stderr" ""
+    # SIGUSR2 (12) and SIGTERM (15) ignored: bits 11 and 14 at least; nothing caught.
+    local ign
+    ign=$(awk '$1 == "SigIgn:" { print $2 }' "/proc/$pid/status")
+    assert_eq "${lines[1]}" "SigIgn: $ign =${lines[1]#*=}"
+    assert_match "${lines[1]}" ' SIGUSR2( |.*)SIGTERM( |$)'
+    assert_eq "${lines[2]}" "SigCgt: 0000000000000000 = (none)"
+    assert_eq "$((16#$ign & (1 << 11 | 1 << 14)))" $((1 << 11 | 1 << 14))
+    stop_bg "$pid"
+    run -1 --separate-stderr timeout 10 "$P/sigmask" -p "$pid"
+    assert_eq "$stderr" "sigmask: fopen /proc/$pid/status: No such file or directory"
+    run -2 timeout 10 "$P/sigmask" -p 0
+    run -2 timeout 10 "$P/sigmask" -p x
+    run -2 timeout 10 "$P/sigmask" extra
+}
+
+@test "sigmask: valgrind" {
+    vg "$BIN/labs/03-signals-driver-conductor/sigmask"
+}

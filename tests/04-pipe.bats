@@ -178,3 +178,43 @@ fifo_reader $me: end of file: no writer has it open any more"
     wait_exit "$BG_PID"
     assert_eq "$BG_STATUS" 0
 }
+
+@test "filetype: one file of each of the seven types, like ls -l; nothing left behind" {
+    local P=$BIN/labs/04-pipe
+    run -0 --separate-stderr timeout 10 "$P/filetype"
+    assert_eq "$stderr" ""
+    assert_readme_output "$TOP/labs/04-pipe/README.md" filetype
+    local dir=${lines[0]##* }
+    dir=${dir%/file}
+    [[ ! -e $dir ]] || fail "$dir was left behind"
+    # With a block device in /dev, the b line names it, and ls agrees.
+    local blk
+    blk=$(find /dev -maxdepth 1 -type b -print -quit)
+    if [[ -n $blk ]]; then
+        assert_match "${lines[6]}" '^b  006[0-7]{4} = 0060000 \| [0-7]{4}  block device       /dev/'
+    else
+        assert_eq "${lines[6]}" "b  0060000 = 0060000 | ????  block device       none in /dev (a container usually has none)"
+    fi
+    assert_usage "$P/filetype"
+}
+
+@test "filetype PATH...: the same first letter as ls -l (stat -c %A), and the mode split by & S_IFMT" {
+    local P=$BIN/labs/04-pipe d=$BATS_TEST_TMPDIR f
+    mkfifo "$d/fifo"
+    ln -s fifo "$d/link"
+    : >"$d/file"
+    chmod 0640 "$d/file"
+    run -0 timeout 10 "$P/filetype" /dev/null "$d/file"
+    assert_eq "${lines[0]}" "c  0020666 = 0020000 | 0666  character device   /dev/null (major 1, minor 3)"
+    assert_eq "${lines[1]}" "-  0100640 = 0100000 | 0640  regular file       $d/file"
+    for f in /dev/null "$d" "$d/fifo" "$d/link" "$d/file" /dev/stdin; do
+        run -0 timeout 10 "$P/filetype" "$f"
+        assert_eq "${output:0:1}" "$(stat -c %A "$f" | cut -c1)" # as ls -ld shows it
+    done
+    run -1 --separate-stderr timeout 10 "$P/filetype" "$d/nothing"
+    assert_eq "$stderr" "filetype: lstat $d/nothing: No such file or directory"
+}
+
+@test "filetype: valgrind" {
+    vg "$BIN/labs/04-pipe/filetype"
+}

@@ -280,3 +280,45 @@ vg() {
     vg "$BIN/$LAB/producer_consumer" -n 500
     vg "$BIN/$LAB/pshared_sync" -n 2000
 }
+
+@test "thread_object: Python's Thread in C - target/args, name, subclass, is_alive, join(timeout), daemon" {
+    run -0 --separate-stderr timeout 10 "$BIN/$LAB/thread_object"
+    assert_eq "$stderr" ""
+    # ThreadSanitizer's own background thread carries the process's name.
+    tsan_build && output=${output/thread_object thread_object daemon/thread_object daemon}
+    assert_readme_output "$README" thread_object
+    [[ ${lines[0]} =~ ^greeter:\ pid\ ([0-9]+)\ .*tid\ ([0-9]+), ]]
+    [[ ${BASH_REMATCH[1]} != "${BASH_REMATCH[2]}" ]] || fail "the greeter's tid is main's pid"
+    [[ ${lines[4]} =~ after\ ([0-9]+)\ ms ]]
+    ((BASH_REMATCH[1] >= 100 && BASH_REMATCH[1] < 2000)) ||
+        fail "join(timeout=100 ms) took ${BASH_REMATCH[1]} ms"
+    assert_usage "$BIN/$LAB/thread_object"
+    run -2 timeout 10 "$BIN/$LAB/thread_object" extra
+}
+
+@test "thread_object -H: the sleeper is a named task in /proc/PID/task while it runs" {
+    local fifo=$BATS_TEST_TMPDIR/stdin out=$BATS_TEST_TMPDIR/out w
+    mkfifo "$fifo"
+    start_bg_stdin "$fifo" "$out" "$BIN/$LAB/thread_object" -H
+    local pid=$BG_PID
+    exec {w}>"$fifo"
+    wait_for_line "$out" '^main: holding' 20
+    local line tid names expected="sleeper thread_object"
+    line=$(grep -m1 '^main: sleeper (tid' "$out")
+    [[ $line =~ tid\ ([0-9]+) ]]
+    tid=${BASH_REMATCH[1]}
+    assert_eq "$(cat "/proc/$pid/task/$tid/comm")" sleeper
+    tsan_build && expected="sleeper thread_object thread_object"
+    names=$(cat "/proc/$pid/task/"*/comm | sort | paste -sd' ')
+    assert_eq "$names" "$expected"
+    exec {w}>&-
+    wait_exit "$pid" 20
+    assert_eq "$BG_STATUS" 0
+    assert_eq "$(tail -n1 "$out")" "main: returning; exit() ends the daemon thread with the process"
+}
+
+@test "thread_object: valgrind (default build only)" {
+    [[ $BIN == "$TOP" ]] || skip "valgrind runs on the default build only"
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    vg "$BIN/$LAB/thread_object"
+}

@@ -156,3 +156,46 @@ has_children() {
     assert_match "${lines[2]}" '^threads,thread per task,[0-9]+\.[0-9]{3}$'
     assert_match "${lines[3]}" '^threads,thread pool,[0-9]+\.[0-9]{3}$'
 }
+
+@test "process_object: Python's Process in C - target/args, name, subclass, exitcode, is_alive, join(timeout), daemon" {
+    run -0 --separate-stderr timeout 10 "$LAB/process_object"
+    assert_eq "$stderr" ""
+    assert_readme_output "$README" process_object
+    [[ ${lines[0]} =~ ^greeter:\ pid\ ([0-9]+), ]]
+    assert_eq "${lines[1]}" "main: greeter (pid ${BASH_REMATCH[1]}) joined, exitcode 0"
+    [[ ${lines[6]} =~ after\ ([0-9]+)\ ms ]]
+    ((BASH_REMATCH[1] >= 100 && BASH_REMATCH[1] < 2000)) ||
+        fail "join(timeout=100 ms) took ${BASH_REMATCH[1]} ms"
+    assert_usage "$LAB/process_object"
+    run -2 timeout 10 "$LAB/process_object" extra
+}
+
+@test "process_object -H: the sleeper is a named child (ps -o comm); no zombie, no fd left" {
+    local fifo=$BATS_TEST_TMPDIR/stdin out=$BATS_TEST_TMPDIR/out w
+    mkfifo "$fifo"
+    start_bg_stdin "$fifo" "$out" "$LAB/process_object" -H
+    local pid=$BG_PID
+    exec {w}>"$fifo"
+    wait_for_line "$out" '^main: holding' 20
+    local line child
+    line=$(grep -m1 '^main: sleeper (pid' "$out")
+    [[ $line =~ pid\ ([0-9]+) ]]
+    child=${BASH_REMATCH[1]}
+    assert_eq "$(children_of "$pid")" "$child"
+    assert_eq "$(cat "/proc/$child/comm")" sleeper
+    assert_eq "$(ps -o comm= -p "$child")" sleeper
+    assert_eq "$(proc_state "$child")" S
+    # main holds stdin, stdout, stderr, the sleeper's sentinel and the release pipe's
+    # write end: 5.
+    assert_eq "$(fd_count "$pid")" 5
+    exec {w}>&-
+    wait_exit "$pid" 20
+    assert_eq "$BG_STATUS" 0
+    assert_eq "$(tail -n1 "$out")" \
+        "main: spawner exited (0); its daemonic child was killed by signal 15 when it did"
+    ! kill -0 "$child" 2>/dev/null || fail "the sleeper $child is still there"
+}
+
+@test "process_object: valgrind (children end with _exit, which closes their pipe ends)" {
+    vg --parent-fds-only "$LAB/process_object"
+}
