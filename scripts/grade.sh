@@ -5,7 +5,8 @@
 # Usage: scripts/grade.sh [LAB...]     (make grade [LAB=04]; make grade in a lab folder)
 #   LAB: 04, 04-pipe, labs/04-pipe, fileserver, ...; default: every folder with tasks.
 # Environment: GRADE_TIMEOUT_SCALE=N  (a whole number, default 1) multiplies every time
-#              bound of the tests, for slow machines.
+#              bound of the tests, for slow machines. GRADE_OUT=DIR: where the results go
+#              (default build/grade).
 #
 # What it reads: the manifest - which test belongs to which task, for how many points.
 # In a handout it is grade-manifest.tsv, written with the handout; the checksums in it
@@ -21,7 +22,7 @@
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$top" || exit 1
-out=$top/build/grade
+out=${GRADE_OUT:-$top/build/grade}
 mkdir -p "$out"
 
 scale=${GRADE_TIMEOUT_SCALE:-1}
