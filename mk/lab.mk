@@ -6,11 +6,15 @@
 #     event_demo_SRCS := event_demo.c event.c  # (optional) a program made of several files
 #     PTHREAD := yes                          # (optional) compile and link with -pthread
 #     LDLIBS += -lrt                          # (optional) extra libraries
-#     COMMON := procstat                      # (optional) more modules from common/
+#     COMMON := procstat                      # (optional) the modules from common/ it uses
 #     include ../../mk/lab.mk
 #
-# Every program is also linked with common/die.c (die(), usage_error(), parse_long()),
-# and with common/M.c for each M in COMMON (e.g. procstat: reading /proc/PID/stat).
+# common/ is compiled once (per BUILD) into a small static library,
+# build/<BUILD>/common/libposixlabs.a (see common/Makefile), and every program is linked
+# with it: the linker takes from it only the modules the program uses (die.o for die(),
+# usage_error(), parse_long(); procstat.o for reading /proc/PID/stat; ...). So COMMON is
+# not needed to link a program; it still names what the folder's fuzz targets (below)
+# are built with, and says to the reader which helpers the folder uses.
 #
 # libFuzzer targets (built with clang, run by `make fuzz`):
 #     FUZZERS := fuzz_request                 # each built from NAME_SRCS, which define
@@ -91,16 +95,31 @@ all: $(addprefix $(BINDIR)/,$(PROGS))
 # `make zombie` builds just that program.
 $(PROGS): %: $(BINDIR)/%
 
-# A program is built from NAME_SRCS (default NAME.c) plus common/die.c and COMMON.
-COMMON_OBJS := $(patsubst %,$(OBJDIR)/common/%.o,die $(COMMON))
+# A program is built from NAME_SRCS (default NAME.c), linked with the library of common/.
+LIBPOSIXLABS := $(TOP)/build/$(BUILD)/common/libposixlabs.a
 define PROGRAM
 $(1)_SRCS ?= $(1).c
-$(BINDIR)/$(1): $$(patsubst %.c,$(OBJDIR)/%.o,$$($(1)_SRCS)) $(COMMON_OBJS)
+$(BINDIR)/$(1): $$(patsubst %.c,$(OBJDIR)/%.o,$$($(1)_SRCS)) $(LIBPOSIXLABS)
 	$$(say) LINK $$(patsubst $(TOP)/%,%,$$@)
 	@mkdir -p $$(@D)
 	$$(Q)$$(CC) $$(ALL_LDFLAGS) $$^ $$(LDLIBS) -o $$@
 endef
 $(foreach p,$(PROGS),$(eval $(call PROGRAM,$(p))))
+
+ifeq ($(HERE),common)
+# This is common/ itself: every module in it goes into the library.
+LIB_OBJS := $(patsubst %.c,$(OBJDIR)/%.o,$(wildcard *.c))
+all: $(LIBPOSIXLABS)
+$(LIBPOSIXLABS): $(LIB_OBJS)
+	$(say) AR $(patsubst $(TOP)/%,%,$@)
+	@rm -f $@
+	$(Q)$(AR) rcs $@ $^
+else
+# Any other folder asks common/ to bring the library up to date (a no-op when it is): so
+# `make -C labs/01-fork-wait-zombie` works on its own, and an edit in common/ is seen.
+$(LIBPOSIXLABS): FORCE
+	@$(MAKE) -C $(TOP)/common
+endif
 
 # Every object depends on the flags it was compiled with: change CC, CFLAGS or BUILD and
 # the folder is rebuilt (the stamp is rewritten only when the flags really change).
@@ -112,11 +131,6 @@ $(FLAGS_STAMP): FORCE
 
 $(OBJDIR)/%.o: %.c $(FLAGS_STAMP)
 	$(say) CC $(HERE)/$<
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
-
-$(OBJDIR)/common/%.o: $(TOP)/common/%.c $(FLAGS_STAMP)
-	$(say) CC common/$*.c
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
@@ -160,4 +174,4 @@ fuzz: fuzz-build
 	    -artifact_prefix=$(FUZZDIR)/ $(FUZZDIR)/$$f.corpus || exit 1; \
 	done
 
--include $(wildcard $(OBJDIR)/*.d $(OBJDIR)/common/*.d)
+-include $(wildcard $(OBJDIR)/*.d)

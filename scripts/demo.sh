@@ -28,8 +28,17 @@ pause() {
         read -r -p "(press Enter to go on) " _
     fi
 }
+# Show a command as a student would type it from the top of the repository (paths
+# relative to it, like every other command shown), then run it.
+shown() {
+    local a out=()
+    for a in "$@"; do
+        out+=("${a#"$top"/}")
+    done
+    printf '%s$ %s%s\n' "$bold" "${out[*]}" "$plain"
+}
 run_cmd() {
-    printf '%s$ %s%s\n' "$bold" "$*" "$plain"
+    shown "$@"
     "$@"
 }
 
@@ -43,6 +52,7 @@ trap cleanup EXIT
 
 step "Lab 01: a zombie process (僵尸进程) appears, and is reaped"
 echo "zombie forks a child that exits at once, and does not reap it until SIGUSR1."
+shown "$lab1/zombie" "&"
 "$lab1/zombie" >"$tmp/zombie.out" 2>&1 &
 zpid=$!
 for ((i = 0; i < 500; i++)); do
@@ -75,8 +85,9 @@ pause
 step "Lab 02: an orphan (孤儿进程) is adopted and reaped by a child subreaper"
 run_cmd "$lab2/orphan"
 
-# The capstones bring their own demos: project/NAME/demo.sh BIN. The file server comes
-# first (the course's order), then the chatroom, then any other project.
+# The capstones bring their own demos: project/NAME/demo.sh BIN, each opening with its own
+# heading (so none here). The file server comes first (the course's order), then the
+# chatroom, then any other project.
 demos=()
 for name in fileserver chatroom; do
     [[ -x $top/project/$name/demo.sh ]] && demos+=("$top/project/$name/demo.sh")
@@ -88,7 +99,6 @@ for demo in "$top"/project/*/demo.sh; do
 done
 for demo in "${demos[@]}"; do
     pause
-    step "Capstone: $(basename "$(dirname "$demo")")"
     "$demo" "$bin"
 done
 

@@ -200,12 +200,7 @@ driver: the conductor got off (killed by signal 15), now the driver gets off"
 @test "every program has -h (exit 0, usage on stdout) and rejects a bad option (exit 2)" {
     local prog
     for prog in driver_conductor kill_raise alarm_pause dispositions; do
-        run -0 --separate-stderr timeout 5 "$P/$prog" -h
-        assert_match "${lines[0]}" "^usage: $prog( |$)"
-        assert_eq "$stderr" ""
-        run -2 --separate-stderr timeout 5 "$P/$prog" -Z
-        assert_eq "$stderr" "$prog: unknown option -Z
-Try '$prog -h' for help."
+        assert_usage "$P/$prog"
         run -2 --separate-stderr timeout 5 "$P/$prog" extra
         assert_eq "$stderr" "$prog: no arguments expected
 Try '$prog -h' for help."

@@ -27,12 +27,7 @@ has_children() {
 @test "the three programs print their usage with -h and exit 2 on bad usage" {
     local p
     for p in process_pool thread_pool pool_cost; do
-        run -0 --separate-stderr timeout 10 "$LAB/$p" -h
-        assert_match "${lines[0]}" "^usage: $p "
-        assert_eq "$stderr" ""
-        run -2 --separate-stderr timeout 10 "$LAB/$p" -q
-        assert_eq "${stderr_lines[0]}" "$p: unknown option -q"
-        assert_eq "${stderr_lines[1]}" "Try '$p -h' for help."
+        assert_usage "$LAB/$p"
         run -2 --separate-stderr timeout 10 "$LAB/$p" -w 0
         assert_eq "${stderr_lines[0]}" "$p: bad number of workers '0' (expected a whole number from 1 to 64)"
         run -2 --separate-stderr timeout 10 "$LAB/$p" stray

@@ -487,7 +487,8 @@ who() {
 }
 
 @test "echo-load catches a server that changes bytes or loses them" {
-    command -v socat >/dev/null || skip "socat is not installed (apt-get install socat): it plays the faulty servers"
+    command -v socat >/dev/null ||
+        fail "socat is not installed (Debian: apt-get install socat; .ci/run installs it): it plays the faulty servers"
     # A port for socat: ask the kernel for a free one through an echo-server, then free it.
     serve epoll
     local port=$SERVER_PORT

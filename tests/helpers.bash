@@ -109,11 +109,11 @@ assert_line_matches() {
 # -h prints the usage line first and exits 0; an unknown option exits 2, prints nothing
 # on stdout, and "NAME: unknown option -Z" and "Try 'NAME -h' for help." on stderr.
 assert_usage() {
-    local name=${1##*/}
-    run -0 --separate-stderr timeout 5 "$1" -h
+    local name=${1##*/} secs=$((5 * TIMEOUT_SCALE))
+    run -0 --separate-stderr timeout "$secs" "$1" -h
     assert_match "${lines[0]}" "^usage: $name( |$)"
     assert_eq "$stderr" ""
-    run -2 --separate-stderr timeout 5 "$1" -Z
+    run -2 --separate-stderr timeout "$secs" "$1" -Z
     assert_eq "$output" ""
     assert_eq "$stderr" "$name: unknown option -Z
 Try '$name -h' for help."
@@ -309,10 +309,10 @@ children_of() {
 # (Linux 3.5 and later; enough for a program with one thread), children_of scans all of
 # /proc.
 kids_of() {
-    local f=/proc/$1/task/$1/children
+    local list=/proc/$1/task/$1/children
     local -a kids=()
-    if [[ -r $f ]]; then
-        read -r -a kids <"$f" || true # no newline at its end
+    if [[ -r $list ]]; then
+        read -r -a kids <"$list" || true # no newline at its end
         if ((${#kids[@]} > 0)); then
             printf '%s\n' "${kids[@]}"
         fi
