@@ -66,6 +66,7 @@ start_waiting_mq_timeout() {
     assert_eq "${stderr_lines[0]}" "mq_timeout: option -t needs an argument"
 }
 
+# bats test_tags=task:1,points:2
 @test "mq_producer_consumer: highest priority first, FIFO within a priority, as in the README" {
     run -0 --separate-stderr timeout 10 "$P/mq_producer_consumer"
     assert_readme_output "$README" mq_producer_consumer
@@ -87,6 +88,7 @@ start_waiting_mq_timeout() {
     assert_eq "$(zombies_of $$)" ""
 }
 
+# bats test_tags=task:1
 @test "mq_producer_consumer -n: uses that name, removes it, and never removes a queue it did not create" {
     run -0 --separate-stderr timeout 10 "$P/mq_producer_consumer" -n "$QNAME"
     assert_match "${lines[0]}" "^parent [0-9]+: created queue $QNAME \(maxmsg 8, msgsize 64\)$"
@@ -129,6 +131,7 @@ start_waiting_mq_timeout() {
     done
 }
 
+# bats test_tags=task:2,points:2
 @test "mq_timeout: ETIMEDOUT receiving from an empty queue and sending to a full one, as in the README" {
     run -0 --separate-stderr timeout 10 "$P/mq_timeout"
     assert_readme_output "$README" mq_timeout
@@ -141,6 +144,7 @@ start_waiting_mq_timeout() {
     queue_gone "$QNAME"
 }
 
+# bats test_tags=task:2
 @test "mq_timeout: SIGTERM or SIGINT while it waits removes the queue, and it dies of the signal" {
     start_waiting_mq_timeout
     local out=$BATS_TEST_TMPDIR/mq_timeout.out

@@ -97,6 +97,7 @@ _two_children() {
     object_gone "$SNAME"
 }
 
+# bats test_tags=task:1,points:2
 @test "shm_array: from a list and zero-filled, as in the README" {
     run -0 --separate-stderr timeout 10 "$P/shm_array" 1 2 3 4 5
     assert_readme_output "$README" shm_array-list
@@ -145,6 +146,7 @@ _two_children() {
     assert_match "${lines[5]}" "^  parent [0-9]+: reads 1: "
 }
 
+# bats test_tags=task:2,points:2
 @test "shm_race: prints the total and what was expected, and they add up (a race may or may not show)" {
     run -0 --separate-stderr timeout 30 "$P/shm_race"
     assert_readme_output "$README" shm_race
@@ -167,6 +169,7 @@ _two_children() {
     object_gone "$SNAME"
 }
 
+# bats test_tags=task:2
 @test "shm_race: SIGTERM or SIGINT stops both children, removes the object, and it dies of the signal" {
     local out=$BATS_TEST_TMPDIR/shm_race.out kid
     start_busy_shm_race
