@@ -26,7 +26,7 @@ teardown() {
 start_bus() {
     start_bg "$OUT" "$P/driver_conductor" -g
     local line
-    line=$(wait_for_line "$OUT" '^driver [0-9]+, conductor [0-9]+, process group [0-9]+: all aboard$') ||
+    line=$(wait_for_line_of "$BG_PID" "$OUT" '^driver [0-9]+, conductor [0-9]+, process group [0-9]+: all aboard$') ||
         return 1
     [[ $line =~ ^driver\ ([0-9]+),\ conductor\ ([0-9]+),\ process\ group\ ([0-9]+): ]]
     DRIVER=${BASH_REMATCH[1]} CONDUCTOR=${BASH_REMATCH[2]} PGID=${BASH_REMATCH[3]}

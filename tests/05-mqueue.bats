@@ -35,10 +35,10 @@ queue_gone() {
 start_waiting_mq_timeout() {
     local out=$BATS_TEST_TMPDIR/mq_timeout.out line
     start_bg "$out" "$P/mq_timeout" -t 60000 "$@"
-    line=$(wait_for_line "$out" '^created ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^created ') || return 1
     [[ $line =~ ^created\ (/[^,]+), ]] || { fail "bad first line: $line"; return 1; }
     NAME=${BASH_REMATCH[1]}
-    wait_for_line "$out" '^mq_timedreceive from the empty queue' >/dev/null || return 1
+    wait_for_line_of "$BG_PID" "$out" '^mq_timedreceive from the empty queue' >/dev/null || return 1
     # Asleep in mq_timedreceive: a signal sent now interrupts the call.
     wait_for_state "$BG_PID" S
 }

@@ -36,15 +36,17 @@ object_gone() {
 start_busy_shm_race() {
     local out=$BATS_TEST_TMPDIR/shm_race.out line
     start_bg "$out" "$P/shm_race" -i 1000000000000
-    line=$(wait_for_line "$out" '^shm_race: counter in ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^shm_race: counter in ') || return 1
     [[ $line =~ ^shm_race:\ counter\ in\ (/[^\;]+)\; ]] || { fail "bad line: $line"; return 1; }
     NAME=${BASH_REMATCH[1]}
     # Both children are started and counting.
     wait_until _two_children || return 1
+    ! _ended "$BG_PID" || { fail "shm_race has ended: $(cat "$out.err")"; return 1; }
     mapfile -t KIDS < <(kids_of "$BG_PID")
     wait_for_state "$BG_PID" S # asleep in waitpid: a signal now interrupts it
 }
 _two_children() {
+    _ended "$BG_PID" && return 0 # no use waiting: start_busy_shm_race fails at once
     (($(kids_of "$BG_PID" | wc -l) == 2))
 }
 

@@ -160,6 +160,15 @@ summary() {
     assert_eq "$(cut -f1,2,4 "$W/reference/summary.tsv")" "$(cut -f1,2,4 "$W/handout/summary.tsv")"
 }
 
+@test "grade: every README's \"Your tasks\" names each task with its points" {
+    local unit n title possible
+    while IFS=$'\t' read -r unit n _ possible; do
+        title=$(awk -F'\t' -v u="$unit" -v n="$n" '$1 == "task" && $2 == u && $3 == n { print $4 }' "$H/grade-manifest.tsv")
+        grep -qxF "### Task $n: $title ($possible points)" "$TOP/$unit/README.md" ||
+            fail "$unit/README.md: no line '### Task $n: $title ($possible points)'"
+    done <"$W/reference/summary.tsv"
+}
+
 @test "grade: restoring one task's regions raises exactly that task's points, for every task" {
     local unit n u t earned possible bad=0 count=0
     while IFS=$'\t' read -r unit n _ _; do
