@@ -141,13 +141,14 @@ for u in "${units[@]}"; do
             name = $0
             sub(/^(not )?ok [0-9]+ /, "", name)
             if (st == "passed" && sub(/ # skip.*$/, "", name)) st = "skipped"
+            if (sub(/ # timeout after [0-9]+s$/, "", name)) st = "failed"
             first = ""; todo = ""; skipline = 1
             next
         }
         name != "" && /^# / {
             l = substr($0, 3)
-            if (l ~ /^\(in test file / || l ~ /^\(from function /) next
             gsub(/\t/, " ", l); sub(/^ +/, "", l)
+            if (l ~ /^\(?(in test file|from function) /) next
             if (first == "" && l != "") first = l
             if (todo == "" && l ~ /TODO: task [0-9]+ of /) todo = l
         }
