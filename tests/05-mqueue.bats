@@ -88,7 +88,6 @@ start_waiting_mq_timeout() {
     assert_eq "$(zombies_of $$)" ""
 }
 
-# bats test_tags=task:1
 @test "mq_producer_consumer -n: uses that name, removes it, and never removes a queue it did not create" {
     run -0 --separate-stderr timeout 10 "$P/mq_producer_consumer" -n "$QNAME"
     assert_match "${lines[0]}" "^parent [0-9]+: created queue $QNAME \(maxmsg 8, msgsize 64\)$"
