@@ -11,6 +11,10 @@
 #   make bench           run the benchmarks in bench/ (never part of make test)
 #   make fuzz            run every libFuzzer target (FUZZERS in a folder's Makefile) for
 #                        FUZZ_SECONDS each (default 60); needs clang
+#   make handout         the students' copy: build/handout/posix-labs/ and a tarball, every
+#                        exercise region replaced by a stub (CONTRIBUTING.md, "Exercises")
+#   make grade [LAB=04]  build and score the exercises, task by task (scripts/grade.sh);
+#                        GRADE_TIMEOUT_SCALE=N gives slow machines N times longer bounds
 #   make clean           remove everything that was built
 #
 # Variables: V=1 (full commands), CC=clang, WERROR= (warnings stay warnings), T=..., N=...
@@ -25,7 +29,7 @@ SUBDIRS := tests/fixtures $(patsubst %/Makefile,%,$(wildcard labs/*/Makefile pro
 T ?= tests
 N ?= 20
 
-.PHONY: all test check check-asan check-tsan repeat lint figures demo bench fuzz clean common $(SUBDIRS)
+.PHONY: all test check check-asan check-tsan repeat lint figures demo bench fuzz clean common handout grade $(SUBDIRS)
 
 all: $(SUBDIRS)
 # common/ first, once: the library every folder links (see mk/lab.mk). Then the folders,
@@ -76,6 +80,12 @@ FUZZ_DIRS := $(patsubst %/Makefile,%,$(shell grep -l '^FUZZERS' $(addsuffix /Mak
 fuzz:
 	@if [ -z "$(FUZZ_DIRS)" ]; then echo "fuzz: no fuzz targets yet"; fi
 	@for d in $(FUZZ_DIRS); do $(MAKE) -C $$d fuzz || exit 1; done
+
+handout:
+	@scripts/handout.sh
+
+grade:
+	@scripts/grade.sh $(LAB)
 
 clean:
 	@for d in $(SUBDIRS); do $(MAKE) -C $$d clean >/dev/null || exit 1; done

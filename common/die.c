@@ -108,3 +108,13 @@ long parse_long(const char *s, long min, long max, const char *what)
         usage_error("bad %s '%s' (expected a whole number from %ld to %ld)", what, s, min, max);
     return v;
 }
+
+void todo(const char *message)
+{
+    const char *parts[] = {prog, ": ", message, "\n"};
+    for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {
+        ssize_t ignored = write(STDERR_FILENO, parts[i], strlen(parts[i]));
+        (void)ignored; /* nothing sensible is left to do if stderr is gone */
+    }
+    _exit(EXIT_FAILURE);
+}

@@ -47,4 +47,9 @@ noreturn void usage_error(const char *fmt, ...) PL_PRINTF(1, 2);
  * [min, max], otherwise usage_error("bad <what> '<s>' (expected min..max)"). */
 long parse_long(const char *s, long min, long max, const char *what);
 
+/* "prog: <message>" on stderr, then _exit(1): the stub of an exercise a student has not
+ * written yet (make handout puts it there: todo("TODO: task 2 of lab 04 (...)")). Only
+ * write(2) and _exit(2), so it is safe in a child, a signal handler or a thread. */
+noreturn void todo(const char *message);
+
 #endif

@@ -25,6 +25,7 @@
 #           make clean      remove them
 #           make test       build, then run this folder's tests (tests/<folder>.bats)
 #           make check      the same tests against an ASan+UBSan build
+#           make grade      score this folder's exercises (the student track)
 # Variables: V=1 shows full commands; CC=clang; WERROR= to stop treating warnings as errors;
 #            BUILD=default|asan|tsan (asan and tsan builds go to build/asan, build/tsan).
 #
@@ -140,6 +141,11 @@ clean:
 # This folder's tests, through the top-level Makefile (which knows how to find bats).
 test check:
 	$(MAKE) -C $(TOP) $@ T=tests/$(notdir $(CURDIR)).bats
+
+# The student track: score this folder's exercises (if it has a tasks.txt).
+.PHONY: grade
+grade:
+	$(MAKE) -C $(TOP) grade LAB=$(HERE)
 
 # ---- libFuzzer: make fuzz [FUZZ_SECONDS=60] --------------------------------------------
 FUZZ_CC      ?= clang

@@ -22,6 +22,7 @@ setup() {
     assert_eq "${lines[4]}" "parent: child $child has exited; value is still 100"
 }
 
+# bats test_tags=task:1
 @test "exit_status: a normal exit, decoded (status N is N*256 raw)" {
     run -0 timeout 10 "$P/exit_status" 3
     assert_readme_output "$README" "exit_status 3"
@@ -33,6 +34,7 @@ setup() {
     done
 }
 
+# bats test_tags=task:1
 @test "exit_status -s: death by a signal, by name or number" {
     run -0 timeout 10 "$P/exit_status" -s TERM
     assert_readme_output "$README" "exit_status -s TERM"
@@ -97,6 +99,7 @@ check_reap_order() {
     assert_eq "${reaped[*]}" "${started[*]}"
 }
 
+# bats test_tags=task:2,points:2
 @test "reap wait" {
     run -0 timeout 20 "$P/reap" wait
     assert_readme_output "$README" "reap wait"
@@ -116,12 +119,14 @@ check_reap_order() {
     check_reap_order
 }
 
+# bats test_tags=task:3,points:2
 @test "reap sigchld" {
     run -0 timeout 20 "$P/reap" sigchld
     assert_readme_output "$README" "reap sigchld"
     check_reap_order
 }
 
+# bats test_tags=task:3
 @test "reap sigchld: many children ending at once are all reaped" {
     run -0 timeout 20 "$P/reap" -n 20 -d 0 sigchld
     assert_eq "$(grep -c 'the SIGCHLD handler reaped child' <<<"$output")" 20

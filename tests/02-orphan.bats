@@ -14,6 +14,7 @@ pid_of_line() {
     [[ $1 =~ ^[a-z]+\ ([0-9]+): ]] && printf '%s\n' "${BASH_REMATCH[1]}"
 }
 
+# bats test_tags=task:1,points:2
 @test "orphan: adopted by the subreaper above it, then reaped" {
     run -0 --separate-stderr timeout 10 "$P/orphan"
     assert_readme_output "$README" orphan
@@ -28,6 +29,7 @@ pid_of_line() {
     [[ ! -e /proc/$child ]]
 }
 
+# bats test_tags=task:1
 @test "orphan -c: the parent changes to the nearest subreaper, and no zombie is left" {
     [[ -n ${POSIXLABS_SUBREAPER:-} ]] ||
         skip "run through tests/run.sh (make test): it provides the subreaper that adopts"
@@ -44,6 +46,7 @@ pid_of_line() {
     [[ ! -e /proc/$child ]]
 }
 
+# bats test_tags=task:2,points:2
 @test "daemonize: new session, no terminal, / and umask 0, fds to /dev/null, survives its starter" {
     local pidfile=$BATS_TEST_TMPDIR/d.pid log=$BATS_TEST_TMPDIR/d.log
     run -0 --separate-stderr timeout 10 "$P/daemonize" -p "$pidfile" -l "$log" -i 1
@@ -73,6 +76,7 @@ pid_of_line() {
     wait_for_line "$log" "daemon $d: alive\$" >/dev/null
 }
 
+# bats test_tags=task:2
 @test "daemonize: one instance per pid file; SIGHUP is logged; SIGTERM stops it cleanly" {
     local pidfile=$BATS_TEST_TMPDIR/d.pid log=$BATS_TEST_TMPDIR/d.log
     run -0 timeout 10 "$P/daemonize" -p "$pidfile" -l "$log" -i 60

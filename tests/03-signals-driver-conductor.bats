@@ -26,7 +26,7 @@ teardown() {
 start_bus() {
     start_bg "$OUT" "$P/driver_conductor" -g
     local line
-    line=$(wait_for_line "$OUT" '^driver [0-9]+, conductor [0-9]+, process group [0-9]+: all aboard$') ||
+    line=$(wait_for_line_of "$BG_PID" "$OUT" '^driver [0-9]+, conductor [0-9]+, process group [0-9]+: all aboard$') ||
         return 1
     [[ $line =~ ^driver\ ([0-9]+),\ conductor\ ([0-9]+),\ process\ group\ ([0-9]+): ]]
     DRIVER=${BASH_REMATCH[1]} CONDUCTOR=${BASH_REMATCH[2]} PGID=${BASH_REMATCH[3]}
@@ -79,6 +79,7 @@ assert_trip_ended() {
     [[ ! -e /proc/$CONDUCTOR ]] || fail "the conductor $CONDUCTOR is still there"
 }
 
+# bats test_tags=task:2
 @test "driver_conductor: a signal to one process moves only that one; the other's are ignored" {
     start_bus
     # The other's signals, sent first: ignored, no line, nobody stops or dies.
@@ -93,6 +94,7 @@ assert_trip_ended() {
     assert_trip_ended
 }
 
+# bats test_tags=task:2
 @test "driver_conductor: a signal to the whole process group (like Ctrl-C) moves only the right one" {
     start_bus
     kill -INT -- "-$PGID"
@@ -103,6 +105,7 @@ assert_trip_ended() {
     assert_trip_ended
 }
 
+# bats test_tags=task:2
 @test "driver_conductor: every signal works every time, one line each" {
     start_bus
     local i
@@ -120,6 +123,7 @@ assert_trip_ended() {
     assert_eq "$(wc -l <"$OUT")" 16
 }
 
+# bats test_tags=task:2
 @test "driver_conductor: /proc shows who ignores and who catches what" {
     start_bus
     # The driver ignores SIGINT (2) and SIGQUIT (3), catches SIGUSR1 (10), SIGUSR2 (12),
@@ -142,6 +146,7 @@ assert_trip_ended() {
     assert_eq "$BG_STATUS" 0
 }
 
+# bats test_tags=task:2
 @test "driver_conductor: SIGTERM to the driver sends the conductor home first, exit status 1" {
     start_bus
     kill -TERM "$DRIVER"
@@ -170,6 +175,7 @@ driver: the conductor got off (killed by signal 15), now the driver gets off"
     assert_eq "${lines[11]}" "parent $parent: kill($child, 0) failed: No such process (ESRCH): the child is gone"
 }
 
+# bats test_tags=task:1,points:2
 @test "alarm_pause: a second alarm replaces the first; pause() returns after the handler" {
     run -0 --separate-stderr timeout 10 "$P/alarm_pause"
     assert_eq "$stderr" ""

@@ -21,6 +21,7 @@ pid_of_prefix() {
     fail "no line starts with '$1 <pid>:'"
 }
 
+# bats test_tags=task:1,points:2
 @test "pipe_simplex: the parent writes, the child reads every line, then end of file" {
     run -0 --separate-stderr timeout 10 "$P/pipe_simplex"
     assert_eq "$stderr" ""
@@ -31,6 +32,7 @@ pid_of_prefix() {
     assert_eq "${lines[6]}" "parent $parent: child $child read everything and exited with status 0"
 }
 
+# bats test_tags=task:1
 @test "pipe_simplex: any messages, empty and long ones included, arrive whole and in order" {
     local long
     long=$(printf 'x%.0s' {1..1000})
@@ -49,18 +51,21 @@ pid_of_prefix() {
     assert_eq "${stderr%%$'\n'*}" "pipe_simplex: message 1 is longer than 1000 bytes"
 }
 
+# bats test_tags=task:2
 @test "pipe_duplex: a conversation over a socketpair" {
     run -0 --separate-stderr timeout 10 "$P/pipe_duplex"
     assert_eq "$stderr" ""
     assert_readme_output "$README" pipe_duplex
 }
 
+# bats test_tags=task:2
 @test "pipe_duplex -p: the same conversation over two pipes" {
     run -0 --separate-stderr timeout 10 "$P/pipe_duplex" -p
     assert_eq "$stderr" ""
     assert_readme_output "$README" "pipe_duplex -p"
 }
 
+# bats test_tags=task:2
 @test "pipe_duplex -n: every round answered, in order, both ways" {
     local mode i
     for mode in "" -p; do

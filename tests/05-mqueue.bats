@@ -35,10 +35,10 @@ queue_gone() {
 start_waiting_mq_timeout() {
     local out=$BATS_TEST_TMPDIR/mq_timeout.out line
     start_bg "$out" "$P/mq_timeout" -t 60000 "$@"
-    line=$(wait_for_line "$out" '^created ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^created ') || return 1
     [[ $line =~ ^created\ (/[^,]+), ]] || { fail "bad first line: $line"; return 1; }
     NAME=${BASH_REMATCH[1]}
-    wait_for_line "$out" '^mq_timedreceive from the empty queue' >/dev/null || return 1
+    wait_for_line_of "$BG_PID" "$out" '^mq_timedreceive from the empty queue' >/dev/null || return 1
     # Asleep in mq_timedreceive: a signal sent now interrupts the call.
     wait_for_state "$BG_PID" S
 }
@@ -66,6 +66,7 @@ start_waiting_mq_timeout() {
     assert_eq "${stderr_lines[0]}" "mq_timeout: option -t needs an argument"
 }
 
+# bats test_tags=task:1,points:2
 @test "mq_producer_consumer: highest priority first, FIFO within a priority, as in the README" {
     run -0 --separate-stderr timeout 10 "$P/mq_producer_consumer"
     assert_readme_output "$README" mq_producer_consumer
@@ -129,6 +130,7 @@ start_waiting_mq_timeout() {
     done
 }
 
+# bats test_tags=task:2,points:2
 @test "mq_timeout: ETIMEDOUT receiving from an empty queue and sending to a full one, as in the README" {
     run -0 --separate-stderr timeout 10 "$P/mq_timeout"
     assert_readme_output "$README" mq_timeout
@@ -141,6 +143,7 @@ start_waiting_mq_timeout() {
     queue_gone "$QNAME"
 }
 
+# bats test_tags=task:2
 @test "mq_timeout: SIGTERM or SIGINT while it waits removes the queue, and it dies of the signal" {
     start_waiting_mq_timeout
     local out=$BATS_TEST_TMPDIR/mq_timeout.out

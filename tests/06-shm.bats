@@ -36,15 +36,17 @@ object_gone() {
 start_busy_shm_race() {
     local out=$BATS_TEST_TMPDIR/shm_race.out line
     start_bg "$out" "$P/shm_race" -i 1000000000000
-    line=$(wait_for_line "$out" '^shm_race: counter in ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^shm_race: counter in ') || return 1
     [[ $line =~ ^shm_race:\ counter\ in\ (/[^\;]+)\; ]] || { fail "bad line: $line"; return 1; }
     NAME=${BASH_REMATCH[1]}
     # Both children are started and counting.
     wait_until _two_children || return 1
+    ! _ended "$BG_PID" || { fail "shm_race has ended: $(cat "$out.err")"; return 1; }
     mapfile -t KIDS < <(kids_of "$BG_PID")
     wait_for_state "$BG_PID" S # asleep in waitpid: a signal now interrupts it
 }
 _two_children() {
+    _ended "$BG_PID" && return 0 # no use waiting: start_busy_shm_race fails at once
     (($(kids_of "$BG_PID" | wc -l) == 2))
 }
 
@@ -97,6 +99,7 @@ _two_children() {
     object_gone "$SNAME"
 }
 
+# bats test_tags=task:1,points:2
 @test "shm_array: from a list and zero-filled, as in the README" {
     run -0 --separate-stderr timeout 10 "$P/shm_array" 1 2 3 4 5
     assert_readme_output "$README" shm_array-list
@@ -145,6 +148,7 @@ _two_children() {
     assert_match "${lines[5]}" "^  parent [0-9]+: reads 1: "
 }
 
+# bats test_tags=task:2,points:2
 @test "shm_race: prints the total and what was expected, and they add up (a race may or may not show)" {
     run -0 --separate-stderr timeout 30 "$P/shm_race"
     assert_readme_output "$README" shm_race
@@ -167,6 +171,7 @@ _two_children() {
     object_gone "$SNAME"
 }
 
+# bats test_tags=task:2
 @test "shm_race: SIGTERM or SIGINT stops both children, removes the object, and it dies of the signal" {
     local out=$BATS_TEST_TMPDIR/shm_race.out kid
     start_busy_shm_race

@@ -21,6 +21,7 @@
 #   wait_exit PID [SECS]        wait for a background process to end; sets BG_STATUS
 # Waiting, always bounded (default 5 s, scaled by TIMEOUT_SCALE under sanitizers):
 #   wait_for_line FILE ERE [SECS]   print the first line of FILE matching ERE
+#   wait_for_line_of PID FILE ERE [SECS]  the same, but fails at once if PID has ended
 #   wait_for_file PATH [SECS]       until PATH exists (and is not empty with -s: wait_for_file -s)
 #   wait_for_state PID LETTERS [SECS]  until /proc/PID/stat shows one of LETTERS (e.g. Z, S, RS)
 #   wait_gone PID [SECS]            until PID has ended: gone from /proc, or a zombie (Z)
@@ -60,6 +61,23 @@ BIN=${BIN:-$TOP}
 export TOP BIN
 # Sanitized programs are slower: every bounded wait gets TIMEOUT_SCALE times longer.
 TIMEOUT_SCALE=${TIMEOUT_SCALE:-1}
+
+# `timeout [OPTION...] N CMD...` in a test is coreutils' timeout with N multiplied by
+# GRADE_TIMEOUT_SCALE (a whole number, default 1), which make grade sets for slow machines.
+timeout() {
+    local scale=${GRADE_TIMEOUT_SCALE:-1} opts=()
+    if [[ $scale == 1 ]]; then
+        command timeout "$@"
+        return
+    fi
+    while [[ ${1:-} == -* ]]; do
+        case $1 in
+        -k | -s) opts+=("$1" "$2") && shift 2 ;;
+        *) opts+=("$1") && shift ;;
+        esac
+    done
+    command timeout "${opts[@]}" "$(awk -v n="${1%s}" -v s="$scale" 'BEGIN { print n * s }')" "${@:2}"
+}
 
 BG_PIDS=()
 
@@ -222,6 +240,30 @@ wait_for_line() {
         if line=$(grep -Em1 -- "$re" "$file" 2>/dev/null); then
             printf '%s\n' "$line"
             return 0
+        fi
+        if ((SECONDS >= deadline)); then
+            fail "timed out waiting for /$re/ in $file; it holds:" "$(cat "$file" 2>/dev/null)" \
+                "stderr:" "$(cat "$file.err" 2>/dev/null)"
+            return 1
+        fi
+        sleep 0.02
+    done
+}
+
+# wait_for_line_of PID FILE ERE [SECS]: wait_for_line for a line that process PID writes;
+# fails at once if PID ends without writing it (a program that fails fast fails fast here).
+wait_for_line_of() {
+    local pid=$1 file=$2 re=$3 deadline line
+    deadline=$(_deadline "${4:-5}")
+    while :; do
+        if line=$(grep -Em1 -- "$re" "$file" 2>/dev/null); then
+            printf '%s\n' "$line"
+            return 0
+        fi
+        if _ended "$pid" && ! grep -Eq -- "$re" "$file" 2>/dev/null; then
+            fail "process $pid ended without writing /$re/ to $file; it holds:" \
+                "$(cat "$file" 2>/dev/null)" "stderr:" "$(cat "$file.err" 2>/dev/null)"
+            return 1
         fi
         if ((SECONDS >= deadline)); then
             fail "timed out waiting for /$re/ in $file; it holds:" "$(cat "$file" 2>/dev/null)" \

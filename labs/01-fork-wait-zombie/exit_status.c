@@ -64,6 +64,19 @@ static int parse_signal(const char *s)
     usage_error("unknown or non-terminating signal '%s'", s);
 }
 
+/* Print how the child ended, decoded from the status that waitpid() filled in. */
+static void describe_status(int status)
+{
+    /* task 1 begin: describe_status */
+    if (WIFEXITED(status))
+        printf("parent: WIFEXITED: child exited normally with status %d\n",
+               WEXITSTATUS(status));
+    else if (WIFSIGNALED(status))
+        printf("parent: WIFSIGNALED: child was killed by signal %d (%s)\n", WTERMSIG(status),
+               signal_name(WTERMSIG(status)));
+    /* task 1 end */
+}
+
 static void usage(void)
 {
     printf("usage: exit_status N | exit_status -s SIGNAL\n"
@@ -129,11 +142,6 @@ int main(int argc, char *argv[])
         die("waitpid");
     printf("parent: waitpid() returned %ld, raw status %d (0x%04x)\n", (long)pid, status,
            (unsigned)status);
-    if (WIFEXITED(status))
-        printf("parent: WIFEXITED: child exited normally with status %d\n",
-               WEXITSTATUS(status));
-    else if (WIFSIGNALED(status))
-        printf("parent: WIFSIGNALED: child was killed by signal %d (%s)\n", WTERMSIG(status),
-               signal_name(WTERMSIG(status)));
+    describe_status(status);
     return 0;
 }

@@ -153,6 +153,7 @@ static int reaped_status[MAXCHILDREN];
 
 static void on_sigchld(int sig)
 {
+    /* task 3 begin: on_sigchld */
     (void)sig;
     int saved = errno, st;
     pid_t w;
@@ -162,6 +163,7 @@ static void on_sigchld(int sig)
         nreaped++;
     }
     errno = saved;
+    /* task 3 end */
 }
 
 static void by_sigchld(pid_t *pids)
@@ -273,6 +275,7 @@ int main(int argc, char *argv[])
     int status;
 
     if (strcmp(method, "wait") == 0) {
+        /* task 2 begin: reap_by_wait */
         start_children(pids);
         for (int i = 1; i <= nchildren; i++) {
             pid_t w = wait(&status); /* any child; blocks until one has ended */
@@ -280,6 +283,7 @@ int main(int argc, char *argv[])
                 die("wait");
             reaped("wait()", w, status);
         }
+        /* task 2 end */
     } else if (strcmp(method, "waitpid") == 0) {
         start_children(pids);
         for (int i = 1; i <= nchildren; i++) { /* this particular child, in our order */

@@ -71,6 +71,36 @@ static void log_line(FILE *log, const char *msg)
     fflush(log);
 }
 
+/* Steps 2 to 6 of becoming a daemon, in the first child: a new session, a second fork (the
+ * grandchild goes on), / as the working directory, umask 0, and every fd closed but the
+ * report pipe, with 0, 1 and 2 on /dev/null. Errors go to the starter with fail(). */
+static void become_daemon(void)
+{
+    /* task 2 begin: become_daemon */
+    if (setsid() == -1) /* 2 */
+        fail("setsid");
+    pid_t pid = fork(); /* 3 */
+    if (pid == -1)
+        fail("fork");
+    if (pid > 0)
+        _exit(0);
+    if (chdir("/") == -1) /* 4 */
+        fail("chdir /");
+    umask(0); /* 5 */
+
+    /* 6: close everything but the report pipe; then 0, 1, 2 -> /dev/null */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+        fail("getrlimit");
+    long maxfd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (long)rl.rlim_cur;
+    for (long fd = 0; fd < maxfd; fd++)
+        if (fd != report_fd)
+            close((int)fd);
+    if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
+        fail("open /dev/null as 0, 1 and 2");
+    /* task 2 end */
+}
+
 int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
@@ -139,27 +169,7 @@ int main(int argc, char *argv[])
     }
     close(report[0]);
     report_fd = report[1];
-    if (setsid() == -1) /* 2 */
-        fail("setsid");
-    pid = fork(); /* 3 */
-    if (pid == -1)
-        fail("fork");
-    if (pid > 0)
-        _exit(0);
-    if (chdir("/") == -1) /* 4 */
-        fail("chdir /");
-    umask(0); /* 5 */
-
-    /* 6: close everything but the report pipe; then 0, 1, 2 -> /dev/null */
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
-        fail("getrlimit");
-    long maxfd = rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > 65536 ? 65536 : (long)rl.rlim_cur;
-    for (long fd = 0; fd < maxfd; fd++)
-        if (fd != report_fd)
-            close((int)fd);
-    if (open("/dev/null", O_RDWR) != 0 || dup(0) != 1 || dup(0) != 2)
-        fail("open /dev/null as 0, 1 and 2");
+    become_daemon();
 
     /* 7: the pid file, locked for as long as we live */
     int pfd = open(pidpath, O_RDWR | O_CREAT | O_CLOEXEC, 0644);

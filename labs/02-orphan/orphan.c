@@ -97,6 +97,7 @@ int main(int argc, char *argv[])
         if (child == -1)
             die_child("fork");
         if (child == 0) {
+            /* task 1 begin: orphan_child */
             close(child_pid[1]);
             close(ready[0]);
             printf("child %ld: my parent is %ld\n", (long)getpid(), (long)getppid());
@@ -112,6 +113,7 @@ int main(int argc, char *argv[])
                    (long)getpid(), (long)ppid, ppid == top ? "the subreaper" : name);
             printf("child %ld: exiting\n", (long)getpid());
             _exit(0);
+            /* task 1 end */
         }
         close(ready[1]);
         close(adopted[0]);

@@ -43,6 +43,7 @@ static volatile sig_atomic_t got_int, got_quit, got_tstp, got_usr1, got_usr2, go
  * so there is no errno to save and restore. */
 static void note_signal(int sig)
 {
+    /* task 2 begin: note_signal */
     switch (sig) {
     case SIGINT: got_int = 1; break;
     case SIGQUIT: got_quit = 1; break;
@@ -51,6 +52,7 @@ static void note_signal(int sig)
     case SIGUSR2: got_usr2 = 1; break;
     case SIGTERM: got_term = 1; break;
     }
+    /* task 2 end */
 }
 
 /* sigaction() with an empty sa_mask and no flags: handler is note_signal, SIG_IGN or SIG_DFL. */
@@ -67,6 +69,7 @@ static int set_disposition(int sig, void (*handler)(int))
  * other signals at their defaults (SIGTERM ends it). */
 static noreturn void conductor(pid_t driver, int ready_fd, const sigset_t *during_wait)
 {
+    /* task 2 begin: conductor */
     if (set_disposition(SIGINT, note_signal) == -1 || set_disposition(SIGQUIT, note_signal) == -1 ||
         set_disposition(SIGUSR1, note_signal) == -1 || set_disposition(SIGTSTP, SIG_IGN) == -1)
         die_child("sigaction");
@@ -95,6 +98,7 @@ static noreturn void conductor(pid_t driver, int ready_fd, const sigset_t *durin
             _exit(0); /* the conductor gets off first */
         }
     }
+    /* task 2 end */
 }
 
 /* Reap the conductor, say how it ended, and return the driver's exit status. */

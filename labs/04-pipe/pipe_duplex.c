@@ -45,6 +45,7 @@ static int close_channel(struct channel ch)
 /* The child: answer every "ping N" with "pong N" until end of file. */
 static noreturn void child_side(struct channel ch)
 {
+    /* task 2 begin: child_side */
     char line[LINE_MAX_LEN + 1], reply[LINE_MAX_LEN + 1];
     int r;
     long me = (long)getpid();
@@ -64,6 +65,7 @@ static noreturn void child_side(struct channel ch)
     if (close_channel(ch) == -1)
         die_child("close");
     _exit(0);
+    /* task 2 end */
 }
 
 int main(int argc, char *argv[])

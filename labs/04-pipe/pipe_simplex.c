@@ -64,6 +64,7 @@ int main(int argc, char *argv[])
     if (child == -1)
         die("fork");
     if (child == 0) {
+        /* task 1 begin: simplex_child */
         if (close(fds[1]) == -1) /* or read() would never return 0: we would be a writer */
             die_child("close");
         char line[LINE_MAX_LEN + 1];
@@ -77,6 +78,7 @@ int main(int argc, char *argv[])
         if (close(fds[0]) == -1)
             die_child("close");
         _exit(0);
+        /* task 1 end */
     }
 
     if (close(fds[0]) == -1) /* the parent only writes */

@@ -46,6 +46,7 @@ static const struct {
  * inherited from the parent (PARENT_Q) it does not need, so it closes that first. */
 static noreturn void producer(const char *name, mqd_t parent_q)
 {
+    /* task 1 begin: producer */
     if (mq_close(parent_q) == -1)
         die_child("producer: mq_close");
     mqd_t q = mq_open(name, O_WRONLY); /* no O_CREAT: the parent made it */
@@ -60,10 +61,12 @@ static noreturn void producer(const char *name, mqd_t parent_q)
     if (mq_close(q) == -1)
         die_child("producer: mq_close");
     _exit(0);
+    /* task 1 end */
 }
 
 static noreturn void consumer(const char *name, mqd_t parent_q)
 {
+    /* task 1 begin: consumer */
     if (mq_close(parent_q) == -1)
         die_child("consumer: mq_close");
     mqd_t q = mq_open(name, O_RDONLY);
@@ -85,6 +88,7 @@ static noreturn void consumer(const char *name, mqd_t parent_q)
     if (mq_close(q) == -1)
         die_child("consumer: mq_close");
     _exit(0);
+    /* task 1 end */
 }
 
 /* Wait for a child from fork_child(); it must have succeeded. */

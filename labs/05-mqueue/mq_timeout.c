@@ -33,6 +33,50 @@
 
 #define MSG_SIZE 64
 
+/* 1. Receive from the empty queue, 2. fill it (it has room for one message) and send once
+ * more: each call gives up with ETIMEDOUT after MS milliseconds, and says so. */
+static void time_out_both_ways(mqd_t q, long ms)
+{
+    /* task 2 begin: time_out_both_ways */
+    /* 1. Receive from the empty queue: nothing comes within the timeout. */
+    char buf[MSG_SIZE];
+    printf("mq_timedreceive from the empty queue, timeout %ld ms ...\n", ms);
+    /* The deadline is absolute, on CLOCK_REALTIME: now + MS (common/deadline.h). */
+    struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, ms);
+    long long start = now_ms();
+    ssize_t len;
+    while ((len = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline)) == -1 && errno == EINTR)
+        if (stop_signal) /* Ctrl-C or kill: clean up and go */
+            die_of_signal();
+    if (len >= 0)
+        fatal("mq_timedreceive: a message came - did another process send one?");
+    if (errno != ETIMEDOUT)
+        die("mq_timedreceive");
+    printf("ETIMEDOUT after %ld ms: nothing came (Python: q.get(timeout=%g) raises "
+           "queue.Empty)\n",
+           (long)(now_ms() - start), (double)ms / 1000);
+
+    /* 2. Fill it, then send once more: no room is made within the timeout. */
+    if (mq_send(q, "first", 5, 0) == -1)
+        die("mq_send");
+    printf("mq_send \"first\": ok, the queue is full now\n");
+    printf("mq_timedsend \"second\" to the full queue, timeout %ld ms ...\n", ms);
+    deadline = deadline_after_ms(CLOCK_REALTIME, ms);
+    start = now_ms();
+    int rc;
+    while ((rc = mq_timedsend(q, "second", 6, 0, &deadline)) == -1 && errno == EINTR)
+        if (stop_signal)
+            die_of_signal();
+    if (rc == 0)
+        fatal("mq_timedsend: there was room - did another process receive?");
+    if (errno != ETIMEDOUT)
+        die("mq_timedsend");
+    printf("ETIMEDOUT after %ld ms: no room was made (Python: q.put(x, timeout=%g) raises "
+           "queue.Full)\n",
+           (long)(now_ms() - start), (double)ms / 1000);
+    /* task 2 end */
+}
+
 int main(int argc, char *argv[])
 {
     set_progname(argv[0]);
@@ -76,46 +120,12 @@ int main(int argc, char *argv[])
     remove_at_exit(name, mq_unlink);
     printf("created %s, room for 1 message\n", name);
 
-    /* 1. Receive from the empty queue: nothing comes within the timeout. */
-    char buf[MSG_SIZE];
-    printf("mq_timedreceive from the empty queue, timeout %ld ms ...\n", ms);
-    /* The deadline is absolute, on CLOCK_REALTIME: now + MS (common/deadline.h). */
-    struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, ms);
-    long long start = now_ms();
-    ssize_t len;
-    while ((len = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline)) == -1 && errno == EINTR)
-        if (stop_signal) /* Ctrl-C or kill: clean up and go */
-            die_of_signal();
-    if (len >= 0)
-        fatal("mq_timedreceive: a message came - did another process send one?");
-    if (errno != ETIMEDOUT)
-        die("mq_timedreceive");
-    printf("ETIMEDOUT after %ld ms: nothing came (Python: q.get(timeout=%g) raises "
-           "queue.Empty)\n",
-           (long)(now_ms() - start), (double)ms / 1000);
-
-    /* 2. Fill it, then send once more: no room is made within the timeout. */
-    if (mq_send(q, "first", 5, 0) == -1)
-        die("mq_send");
-    printf("mq_send \"first\": ok, the queue is full now\n");
-    printf("mq_timedsend \"second\" to the full queue, timeout %ld ms ...\n", ms);
-    deadline = deadline_after_ms(CLOCK_REALTIME, ms);
-    start = now_ms();
-    int rc;
-    while ((rc = mq_timedsend(q, "second", 6, 0, &deadline)) == -1 && errno == EINTR)
-        if (stop_signal)
-            die_of_signal();
-    if (rc == 0)
-        fatal("mq_timedsend: there was room - did another process receive?");
-    if (errno != ETIMEDOUT)
-        die("mq_timedsend");
-    printf("ETIMEDOUT after %ld ms: no room was made (Python: q.put(x, timeout=%g) raises "
-           "queue.Full)\n",
-           (long)(now_ms() - start), (double)ms / 1000);
+    time_out_both_ways(q, ms);
 
     /* 3. A message is waiting: the timed receive returns at once. */
-    deadline = deadline_after_ms(CLOCK_REALTIME, ms);
-    len = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline);
+    char buf[MSG_SIZE];
+    struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, ms);
+    ssize_t len = mq_timedreceive(q, buf, sizeof buf, NULL, &deadline);
     if (len == -1)
         die("mq_timedreceive");
     printf("mq_timedreceive: got \"%.*s\" at once\n", (int)len, buf);
