@@ -15,18 +15,19 @@
 # starts again at 1 after other numbers is an error (the ids would be ambiguous).
 # Relative links in the key must point to files that exist.
 #
-# Usage: check-key.sh [-r ROOT] [-k KEYDIR]   check (ROOT: the repository, default the one
-#                                             this script is in; KEYDIR: ROOT/instructors/answers)
+# Usage: check-key.sh [-n] [-r ROOT] [-k KEYDIR]   check (ROOT: the repository, default the
+#                                             one this script is in; KEYDIR: ROOT/instructors/
+#                                             answers; -n: do not check the key's links)
 #        check-key.sh --items README          print the ids of README's items, one a line
 #        check-key.sh --count README          print "EXERCISES QUESTIONS"
 # Exit status: 0 complete, 1 something missing, stale, empty or broken (each named on
 # stdout), 2 bad usage.
 set -uo pipefail
 
-# items UNIT README: "UNIT E1", "UNIT Q1", ... in README order; "error: ..." lines for a
-# restarted list.
+# items UNIT README [NAME]: "UNIT E1", "UNIT Q1", ... in README order; "error: ..." lines
+# (naming the file NAME) for a restarted list.
 items() {
-    awk -v unit="$1" -v file="$2" '
+    awk -v unit="$1" -v file="${3:-$2}" '
         /^[ \t]*(```|~~~)/ { fence = !fence; next }
         fence { next }
         /^##? / {
@@ -66,12 +67,14 @@ esac
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 keydir=
-while getopts ':r:k:h' opt; do
+links=1
+while getopts ':nr:k:h' opt; do
     case $opt in
+    n) links=0 ;;
     r) root=$OPTARG ;;
     k) keydir=$OPTARG ;;
     h) sed -n '2,/^set /p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
-    *) echo "usage: check-key.sh [-r ROOT] [-k KEYDIR] | --items README | --count README" >&2; exit 2 ;;
+    *) echo "usage: check-key.sh [-n] [-r ROOT] [-k KEYDIR] | --items README | --count README" >&2; exit 2 ;;
     esac
 done
 shift $((OPTIND - 1))
@@ -84,7 +87,7 @@ trap 'rm -f "$tmp"/*; rmdir "$tmp"' EXIT
 : >"$tmp/want"
 for readme in "$root"/labs/*/README.md "$root"/project/*/README.md; do
     [[ -f $readme ]] || continue
-    items "$(unit_of "$readme")" "${readme#"$root"/}" >>"$tmp/want"
+    items "$(unit_of "$readme")" "$readme" "${readme#"$root"/}" >>"$tmp/want"
 done
 shopt -s nullglob
 keys=("$keydir"/*.md)
@@ -94,11 +97,12 @@ awk '
     /^#(#(#)?)? / { flush() }
     /^### +[^ ]+ +[EQ][0-9]+([ \t]|$)/ {
         split($0, f, /[ \t]+/)
-        id = f[2] " " f[3]; where = FILENAME ":" FNR; body = 0; next
+        where = FILENAME; if (index(where, root "/") == 1) where = substr(where, length(root) + 2)
+        id = f[2] " " f[3]; where = where ":" FNR; body = 0; next
     }
     id != "" && NF { body++ }
     function flush() { if (id != "") print id "\t" where "\t" body; id = "" }
-    END { flush() }' "${keys[@]}" /dev/null >"$tmp/have"
+    END { flush() }' root="$root" "${keys[@]}" /dev/null >"$tmp/have"
 
 bad=0
 report() { echo "$*"; bad=1; }
@@ -120,6 +124,7 @@ while IFS=$'\t' read -r id where body; do
     ((body > 0)) || report "empty: $id ($where) has no answer"
 done <"$tmp/have"
 # Relative links: [text](path) with no scheme and no leading #.
+((links)) || keys=()
 for k in "${keys[@]}"; do
     while IFS=: read -r ln target; do
         target=${target%%#*}
