@@ -384,8 +384,16 @@ readme_block() {
 # assert_readme_output README ID: $output must match that README block line by line.
 # In the block, a placeholder in angle brackets - <pid>, <n>, <ms>, <time> - stands for
 # any text, so the README shows real output with what varies marked. This keeps the
-# documentation from drifting away from what the program prints.
+# documentation from drifting away from what the program prints. The Chinese twin
+# (README.zh.md beside README.md) is checked the same way when it exists:
+# scripts/twin-check.sh (tests/twins.bats) makes sure it does.
 assert_readme_output() {
+    _assert_readme_block "$1" "$2" || return 1
+    local zh=${1%.md}.zh.md
+    [[ ! -f $zh ]] || _assert_readme_block "$zh" "$2"
+}
+
+_assert_readme_block() {
     local -a want got
     local block i pat
     block=$(readme_block "$1" "$2")
