@@ -123,6 +123,13 @@ summary() {
     # Every tracked lab file is there (figures and new programs included).
     run -0 bash -c "cd '$TOP' && git ls-files labs | while read -r f; do [[ ! -f \$f || -e '$H'/\$f ]] || echo \$f; done"
     assert_eq "$output" ""
+    # Both languages: every Chinese sheet (README.zh.md, PROTOCOL.zh.md) and the glossary.
+    run -0 bash -c "cd '$TOP' && { git ls-files '*.zh.md'; echo notes/glossary.md; } | while read -r f; do [[ -e '$H'/\$f ]] || echo \$f; done"
+    assert_eq "$output" ""
+    run -0 find "$H" -name '*.zh.md'
+    ((${#lines[@]} >= 17)) || fail "the handout has ${#lines[@]} Chinese sheets"
+    # The translated "Your tasks": a task heading in Chinese for every task of lab 04.
+    grep -q '^### 任务 2：' "$H/labs/04-pipe/README.zh.md" || fail "lab 04's Chinese sheet has no task 2"
     run -0 tar -tzf "$W/handout/posix-labs.tar.gz"
     assert_line_matches '^posix-labs/labs/01-fork-wait-zombie/reap\.c$'
     assert_line_matches '^posix-labs/labs/04-pipe/tasks\.txt$'
