@@ -74,7 +74,7 @@ pair() {
     assert_contains "$output" "README.zh.md: only here: | ./pipe_simplex -x"
 
     pair labs/04-pipe/README.md
-    sed -i '0,/read end/s//READ END/' "$EN"
+    sed -i 's/(read end) and fd <fd> (write end)$/(READ END) and fd <fd> (write end)/' "$EN"
     run -1 "$CHECK" "$EN" "$ZH"
     assert_contains "$output" "README.md: only here: | parent <pid>: pipe() gave fd <fd> (READ END)"
 
@@ -125,4 +125,19 @@ pair() {
     assert_contains "$output" "usage: twin-check.sh"
     run -0 "$CHECK" -h
     assert_contains "$output" "Usage: twin-check.sh"
+}
+
+@test "twins: every relative link of every sheet (both languages) and of the glossary resolves" {
+    # (links outside fenced code blocks; a block may show a link as an example)
+    local f dir target bad=0
+    while read -r f; do
+        dir=$(dirname "$f")
+        while read -r target; do
+            target=${target%%#*}
+            [[ -z $target || $target == *://* || $target == mailto:* ]] && continue
+            [[ -e $dir/$target ]] || { echo "$f: broken link: $target"; bad=1; }
+        done < <(awk '/^[ \t]*(```|~~~)/ { fence = !fence; next } !fence' "$f" |
+            grep -oE '\]\([^) ]+\)' | sed 's/^](//; s/)$//')
+    done < <(find "$TOP" -path "$TOP/build" -prune -o \( -name 'README*.md' -o -name 'PROTOCOL*.md' -o -name glossary.md \) -print)
+    assert_eq "$bad" 0
 }
