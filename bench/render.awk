@@ -109,16 +109,21 @@ END {
 
 function plural(k, word) { return k " " word (k == 1 ? "" : "s") }
 
-function text(   gi, vi, w, i) {
+function text(   gi, vi, w, i, vw, fg, fv) {
     printf "== %s: %s\n", name, title
     printf "%s; %s each, %s is better\n", machine, plural(runs, "run"), better
+    # The name column: as wide as the longest variant or group (16 at least, groups 2 wider).
+    vw = 16
+    for (gi = 1; gi <= ng; gi++) for (vi = 1; vi <= nv[gi]; vi++) if (length(vname[gi, vi]) > vw) vw = length(vname[gi, vi])
+    for (gi = 1; gi <= ng; gi++) if (length(gname[gi]) - 2 > vw) vw = length(gname[gi]) - 2
+    fg = "%-" (vw + 2) "s"; fv = "  %-" vw "s"
     for (gi = 1; gi <= ng; gi++) {
-        printf "%-18s %10s %17s %7s", gname[gi], "median " unit, "min-max", "spread"
+        printf fg " %10s %17s %7s", gname[gi], "median " unit, "min-max", "spread"
         if (has_err) printf " %6s", "errors"
         printf "  %s\n", "vs " vname[gi, 1]
         for (vi = 1; vi <= nv[gi]; vi++) {
             w = gmax[gi] > 0 ? int(30 * med[gi, vi] / gmax[gi] + 0.5) : 0
-            printf "  %-16s %10s %17s %7s", vname[gi, vi], num(med[gi, vi]),
+            printf fv " %10s %17s %7s", vname[gi, vi], num(med[gi, vi]),
                 num(lo[gi, vi]) "-" num(hi[gi, vi]), spread(gi, vi, "+-")
             if (has_err) printf " %6d", errs[gi, vi]
             printf "  %8s  %s", ratio(gi, vi), bar(w)
