@@ -200,7 +200,12 @@ function para(s, size, bold, fill, lh,   k, i, ln, attrs) {
     attrs = (size != 12 ? " font-size=\"" size "\"" : "") (bold ? " font-weight=\"bold\"" : "") (fill != "" ? " fill=\"" fill "\"" : "")
     for (i = 1; i <= k; i++) { y += lh; emit(sprintf("<text x=\"%d\" y=\"%d\"%s>%s</text>", PAD, y, attrs, xml(ln[i]))) }
 }
-function vlabel(gi, vi,   s) { s = spread(gi, vi, "±"); return num(med[gi, vi]) " " unit (s == "-" ? "" : " " s) " (" ratio(gi, vi) ")" }
+# The label beside a bar: median, spread, ratio, and "0 errors" when the benchmark counts
+# them (a failed cell gets elabel, in red, after it).
+function vlabel(gi, vi,   s) {
+    s = spread(gi, vi, "±")
+    return num(med[gi, vi]) " " unit (s == "-" ? "" : " " s) " (" ratio(gi, vi) ")" (has_err && errs[gi, vi] == 0 ? ", 0 errors" : "")
+}
 function elabel(gi, vi) { return errs[gi, vi] > 0 ? "FAILED: " plural(errs[gi, vi], "error") : "" }
 
 function svg(   left, plotw, right, bh, gap, gi, vi, i, m, subt, nm, mline, lx, item, scale, x, col, fail) {

@@ -131,6 +131,11 @@ DATA
     run -0 grep -c 'stroke="#c00000"' "$BATS_TEST_TMPDIR/e.svg"
     assert_eq "$output" 1
     run -0 grep -F '>FAILED: 5 errors</text>' "$BATS_TEST_TMPDIR/e.svg"
+    run -0 grep -F '>810 req/s ±1.2% (1.00x)</text>' "$BATS_TEST_TMPDIR/e.svg"
+    run -0 grep -c ', 0 errors</text>' "$BATS_TEST_TMPDIR/e.svg"
+    assert_eq "$output" 3
+    run -0 text_overflow "$BATS_TEST_TMPDIR/e.svg"
+    assert_eq "$output" ""
     # No errors at all: a 4th field of 0 everywhere still shows the column, all zero.
     printf 'g,a,1,0\ng,b,2,0\n' >"$BATS_TEST_TMPDIR/data.csv"
     run -0 --separate-stderr render text
