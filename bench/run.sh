@@ -30,7 +30,7 @@ out=$here/results
 
 # Seconds a run of each benchmark takes on the course's machine (2 cores), full and class
 # scale: used when bench/NAME/run.sh has no "# duration: N s a run, class M s" line.
-declare -A full_s=([gil]=7 [pools]=1 [http]=80 [servers]=15 [ipc]=15 [ipc-lat]=5 [spawn]=4 [fileserver]=25 [chatroom]=12)
+declare -A full_s=([gil]=8 [pools]=1 [http]=80 [servers]=20 [ipc]=10 [ipc-lat]=5 [spawn]=6 [fileserver]=30 [chatroom]=15)
 declare -A class_s=([gil]=2 [pools]=1 [http]=10 [servers]=3 [ipc]=3 [ipc-lat]=1 [spawn]=1 [fileserver]=5 [chatroom]=2)
 
 usage() { sed -n '5,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
@@ -91,17 +91,21 @@ how_long() {
         echo "about $((($1 + 30) / 60)) minutes"
     fi
 }
+# scaled NAME: bench/NAME/run.sh reads BENCH_SCALE (outside its comments)
+scaled() {
+    grep -v '^[[:space:]]*#' "$here/$1/run.sh" | grep -q BENCH_SCALE
+}
 # estimate NAME: seconds a run of NAME takes at this scale: its "# duration:" line, else
 # the table above, else 10 s (full) or 2 s (class). A run.sh that does not read BENCH_SCALE
 # runs full size in a class run: counted so.
 estimate() {
     local f=$here/$1/run.sh line full='' class=''
     line=$(grep -m1 '^# duration:' "$f" || true)
-    [[ $line =~ duration:\ *([0-9]+) ]] && full=${BASH_REMATCH[1]}
+    [[ $line =~ duration:[^0-9]*([0-9]+) ]] && full=${BASH_REMATCH[1]}
     [[ $line =~ class[^0-9]*([0-9]+) ]] && class=${BASH_REMATCH[1]}
     full=${full:-${full_s[$1]:-10}}
     class=${class:-${class_s[$1]:-2}}
-    if [[ $BENCH_SCALE == class ]] && grep -q BENCH_SCALE "$f"; then
+    if [[ $BENCH_SCALE == class ]] && scaled "$1"; then
         echo "$class"
     else
         echo "$full"
@@ -117,7 +121,7 @@ else
         t=$(($(estimate "$name") * runs))
         total=$((total + t))
         parts+=("$name $(how_long "$t")")
-        [[ $BENCH_SCALE != class ]] || grep -q BENCH_SCALE "$here/$name/run.sh" || unscaled+=("$name")
+        [[ $BENCH_SCALE != class ]] || scaled "$name" || unscaled+=("$name")
     done
     echo "bench: $(plural ${#names[@]} benchmark), $(plural "$runs" run) each, scale $BENCH_SCALE: $(how_long "$total") on a 2-core machine ($(commas "${parts[@]}"))"
     ((${#unscaled[@]} == 0)) ||
@@ -134,7 +138,7 @@ stamp() { # stamp NAME
         "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?')"
     if [[ $BENCH_QUICK == 1 ]]; then
         printf ' (quick run: tiny sizes, not a measurement)'
-    elif [[ $BENCH_SCALE == class ]] && grep -q BENCH_SCALE "$here/$1/run.sh"; then
+    elif [[ $BENCH_SCALE == class ]] && scaled "$1"; then
         printf ' (class run: about a tenth of the work per measurement)'
     fi
     return 0

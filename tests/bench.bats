@@ -296,6 +296,14 @@ SH
     assert_eq "${lines[0]}" "bench: 1 benchmark, 2 runs each, scale class: 40 s on a 2-core machine (fake 40 s)"
     assert_line_matches '^== fake: fake \(class\)$'
     assert_line_matches '\(class run: about a tenth of the work per measurement\); 2 runs each'
+    # A benchmark that does not read BENCH_SCALE runs full size in a class run, and says so;
+    # with no duration line and not in run.sh's table, it counts 10 s a run.
+    mkdir "$d/bench/plain"
+    printf '#!/bin/sh\necho g,a,1\n' >"$d/bench/plain/run.sh"
+    chmod +x "$d/bench/plain/run.sh"
+    FAKE_ROWS=$BATS_TEST_TMPDIR/rows run -0 --separate-stderr "$d/bench/run.sh" -c -o "$d/out"
+    assert_eq "${lines[0]}" "bench: 2 benchmarks, 2 runs each, scale class: 60 s on a 2-core machine (fake 40 s, plain 20 s)"
+    assert_eq "${lines[1]}" "bench: plain: no class scale (BENCH_SCALE) in run.sh: full size"
     BENCH_SCALE=huge run -2 --separate-stderr "$d/bench/run.sh" -o "$d/out"
     assert_eq "$stderr" "run.sh: BENCH_SCALE must be full or class"
 }
