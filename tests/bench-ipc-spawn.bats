@@ -204,7 +204,7 @@ parent with 16 MiB,posix_spawn+waitpid,#"
     local n=$(((OTHER + 1) * (7 + 7 + 5)))
     assert_eq "$(grep -cE '^(64 B|4 KiB|64 KiB) (same CPU|2 CPUs),(memcpy|pipe|socketpair|mqueue|shm|tcp|udp),[0-9.]+$' <<<"$out")" "$n"
     if command -v taskset >/dev/null; then
-        assert_eq "$(grep -cE '^reference (same CPU|2 CPUs),(dd \| dd 64 KiB|ipc_bench pipe 64 KiB),[0-9.]+$' <<<"$out")" "$((2 * (OTHER + 1)))"
+        assert_eq "$(grep -cE '^reference (same CPU|2 CPUs),(pipe_ref write\+read|ipc_bench pipe 64 KiB),[0-9.]+$' <<<"$out")" "$((2 * (OTHER + 1)))"
     fi
     out=$(BENCH_QUICK=1 timeout 120 "$TOP/bench/ipc-lat/run.sh") || fail "bench/ipc-lat/run.sh failed"
     assert_eq "$(grep -cE '^(same CPU|2 CPUs),(pipe|socketpair|mqueue|shm|tcp|udp),[0-9.]+$' <<<"$out")" "$((6 * (OTHER + 1)))"

@@ -3,20 +3,28 @@
 # ipc_bench moves data from a child to its parent through each mechanism (pipe, socketpair,
 # mqueue, shm, tcp, udp) next to a memcpy of the same bytes (each group's baseline: "vs" is
 # the ratio to memcpy), for messages of 64 B, 4 KiB and 64 KiB, with the two processes on
-# one CPU and on two. Then the reference: the classic pipe bandwidth measurement,
-# `dd if=/dev/zero bs=64k | dd of=/dev/null bs=64k` with each dd pinned (taskset), against
-# ipc_bench's pipe at 64 KiB with the same placement. MB/s. BENCH_QUICK=1: tiny sizes.
+# one CPU and on two. Then the reference: bench/ipc/pipe_ref, a pipe's writer that only
+# writes one static 64 KiB buffer and a reader that only reads into one buffer (lmbench's
+# bw_pipe), pinned the same way, against ipc_bench's pipe at 64 KiB (median of 3 each).
+# MB/s. BENCH_QUICK=1: tiny sizes; BENCH_SCALE=class: about a tenth of the work.
 # The latency half is bench/ipc-lat. See bench/ipc/README.md.
 set -euo pipefail
 prog=${BIN:?BIN must be set (bench/run.sh sets it)}/bench/ipc/ipc_bench
 [[ -x $prog ]] || { echo "bench/ipc: $prog is missing: run make first" >&2; exit 1; }
+ref=${BIN}/bench/ipc/pipe_ref
+[[ -x $ref ]] || { echo "bench/ipc: $ref is missing: run make first" >&2; exit 1; }
 sizes=(64 4096 65536)
+reps=3 # reference: measurements per row (the median is the row)
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
     mib=(1 1 1)
     ref_mib=4
+    reps=1
+elif [[ ${BENCH_SCALE:-} == class ]]; then
+    mib=(1 16 64)
+    ref_mib=256
 else
     mib=(4 128 512) # MiB per measurement, for each message size
-    ref_mib=512
+    ref_mib=1024
 fi
 places=("0,0")
 (($(getconf _NPROCESSORS_ONLN) >= 2)) && places+=("0,1")
@@ -26,7 +34,8 @@ echo "# unit: MB/s"
 echo "# better: higher"
 echo "# note: MiB moved per measurement: 64 B messages ${mib[0]}, 4 KiB ${mib[1]}, 64 KiB ${mib[2]}; same CPU = both processes on CPU 0, 2 CPUs = parent on CPU 0, child on CPU 1"
 echo "# note: shm: a 1 MiB ring of slots in POSIX shared memory, handed over with two process-shared semaphores; the receiver copies each message out, as read() would; pipes and sockets keep their default buffers (a pipe: 64 KiB)"
-echo "# note: reference: dd if=/dev/zero bs=64k | dd of=/dev/null bs=64k (each dd pinned with taskset), $ref_mib MiB, against ipc_bench's pipe at 64 KiB"
+echo "# note: reference: pipe_ref (bench/ipc), a writer that only write()s one static 64 KiB buffer and a reader that only read()s into one buffer, pinned like ipc_bench's pipe; $ref_mib MiB, median of $reps, taken in turn with ipc_bench's pipe at 64 KiB"
+echo "# note: why it is the limit: moving bytes through a pipe costs a write() that copies them into the pipe and a read() that copies them out, plus the wake-ups; pipe_ref does that and nothing else, so no pipe program can beat it - 1.00x means no overhead of our own"
 # Warm up: the first CPU-heavy second after idle runs slower (the CPUs' clocks ramp up).
 "$prog" -C -s 65536 -t "${mib[2]}" -c 0,0 memcpy pipe >/dev/null
 for i in "${!sizes[@]}"; do
@@ -35,24 +44,18 @@ for i in "${!sizes[@]}"; do
     done
 done
 
-# dd_mbs WRITER_CPU READER_CPU: the reading dd's bytes / seconds, in MB/s. The writer goes
-# where ipc_bench's child (the sender) goes, the reader where its parent (the receiver) goes.
-dd_mbs() {
-    local line
-    line=$(taskset -c "$1" dd if=/dev/zero bs=64k count=$((ref_mib * 16)) 2>/dev/null |
-        taskset -c "$2" dd of=/dev/null bs=64k 2>&1 >/dev/null | grep ' copied, ') ||
-        { echo "bench/ipc: dd failed" >&2; return 1; }
-    # "536870912 bytes (537 MB, 512 MiB) copied, 0.151 s, 3.6 GB/s"
-    awk '{ for (i = 1; i <= NF; i++) if ($i == "s,") printf "%.3f\n", $1 / $(i - 1) / 1e6 }' <<<"$line"
-}
-if command -v taskset >/dev/null && command -v dd >/dev/null; then
-    for place in "${places[@]}"; do
-        if [[ $place == 0,0 ]]; then label="same CPU"; else label="2 CPUs"; fi
-        dd_mbs "${place#*,}" "${place%,*}" >/dev/null # warm-up
-        echo "reference $label,dd | dd 64 KiB,$(dd_mbs "${place#*,}" "${place%,*}")"
-        "$prog" -C -s 65536 -t "$ref_mib" -c "$place" pipe |
-            sed "s/^64 KiB $label,pipe,/reference $label,ipc_bench pipe 64 KiB,/"
+# The reference, pinned the same way: pipe_ref's reader is the parent (CPU A), its writer the
+# child (CPU B). Each row is the median of $reps measurements, ours and the reference taken in
+# turn (each first every other time), so that a passing disturbance hits both alike.
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+for place in "${places[@]}"; do
+    if [[ $place == 0,0 ]]; then label="same CPU"; else label="2 CPUs"; fi
+    refs=() ours=()
+    for ((k = 0; k < reps; k++)); do # in turn, each first every other time
+        ((k % 2)) || refs+=("$("$ref" -C -t "$ref_mib" -c "$place")")
+        ours+=("$("$prog" -C -s 65536 -t "$ref_mib" -c "$place" pipe | cut -d, -f3)")
+        ((k % 2 == 0)) || refs+=("$("$ref" -C -t "$ref_mib" -c "$place")")
     done
-else
-    echo "# note: no reference rows: taskset (util-linux) or dd (coreutils) is missing"
-fi
+    echo "reference $label,pipe_ref write+read,$(printf '%s\n' "${refs[@]}" | median)"
+    echo "reference $label,ipc_bench pipe 64 KiB,$(printf '%s\n' "${ours[@]}" | median)"
+done

@@ -10,8 +10,18 @@
 #     awk -f bench/servers/latency.awk bench/results/servers.csv
 # turns them into the p99 table (median and min-max over the runs).
 #
-# Sizes: every load is about BENCH_SERVERS_TOTAL (default 20000) messages of 64 bytes,
-# shared among the clients (1 x 20000, 10 x 2000, 100 x 200, 500 x 40); BENCH_QUICK=1: 400
+# Each cell is the median of REPS loads (default 3) taken in turn by the same server, so that
+# one load disturbed by another program on the machine does not move it; the errors of the
+# REPS loads are added up in the row's 4th field: "group,model,req/s,errors", where errors =
+# messages that failed or timed out. echo-load stops at the first failure (a refused or
+# reset connection, a wrong byte): such a load counts every one of its messages as failed;
+# a load that gives up after BENCH_SERVERS_TIMEOUT seconds (default 60) counts those not
+# echoed; with udp, each datagram sent again after 200 ms without an echo is a timeout.
+# The failures themselves go to stderr and into "# note: failure:" lines; the run goes on.
+#
+# Sizes: every load is BENCH_SERVERS_TOTAL (default 25000) messages of 64 bytes, shared
+# among the clients (1 x 25000, 10 x 2500, 100 x 250, 500 x 50): REPS x that per cell, about
+# 1 s or more; BENCH_SCALE=class: 2500 (a tenth); BENCH_QUICK=1: 400 and one load per cell
 # (a second or two). 500 clients need about 520 fds in the server and in echo-load: the
 # soft `ulimit -n` is raised to the hard one if it is lower than that; where it cannot be,
 # the counts that do not fit are left out and a note says so.
@@ -22,12 +32,19 @@ load=$bin/labs/11-server-models/echo-load
 for p in "$server" "$load"; do
     [[ -x $p ]] || { echo "bench/servers: $p is missing: run make first" >&2; exit 1; }
 done
+reps=${BENCH_SERVERS_REPS:-3}
+limit=${BENCH_SERVERS_TIMEOUT:-60}
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
     total=400
+    reps=1
+elif [[ ${BENCH_SCALE:-} == class ]]; then
+    total=${BENCH_SERVERS_TOTAL:-2500}
 else
-    total=${BENCH_SERVERS_TOTAL:-20000}
+    total=${BENCH_SERVERS_TOTAL:-25000}
 fi
-[[ $total =~ ^[1-9][0-9]*$ ]] || { echo "bench/servers: BENCH_SERVERS_TOTAL must be a whole number" >&2; exit 2; }
+for v in total reps limit; do
+    [[ ${!v} =~ ^[1-9][0-9]*$ ]] || { echo "bench/servers: $v must be a positive whole number (BENCH_SERVERS_${v^^})" >&2; exit 2; }
+done
 models=(iterative fork thread prefork select poll epoll udp)
 counts=(1 10 100 500)
 
@@ -59,6 +76,7 @@ trap cleanup EXIT
 # start MODEL: start echo-server -m MODEL -p 0 with every inherited fd above 2 closed (the
 # harness or bats may hold pipes there), then wait at most 10 s for its first line.
 start() {
+    rm -f "$tmp/out.$1" # a round before may have left it: its port is not this server's
     (
         for fd in /proc/self/fd/*; do
             fd=${fd##*/}
@@ -89,10 +107,40 @@ stop() {
     ((rc == 0)) || { echo "bench/servers: echo-server exited with status $rc: $(cat "$tmp/err")" >&2; exit 1; }
 }
 
+# run_load C N MODEL: one echo-load run against the server on $port; sets rps, p50, p99 (µs) and
+# errs (the messages that failed or timed out: see the top of this file).
+run_load() {
+    local c=$1 n=$2 udp=() out rc=0
+    [[ $3 != udp ]] || udp=(-u)
+    out=$("$load" "${udp[@]}" -p "$port" -c "$c" -n "$n" -t "$limit" 2>"$tmp/load.err") || rc=$?
+    if ((rc == 0)); then
+        rps=$(sed -n 's/^requests\/s: \([0-9.]*\)$/\1/p' <<<"$out")
+        read -r p50 p99 < <(sed -n 's/^latency: p50 \([0-9.]*\) us, p99 \([0-9.]*\) us,.*/\1 \2/p' <<<"$out")
+        errs=$(sed -n 's/^datagrams sent again after [0-9]* ms without an echo: \([0-9]*\)$/\1/p' <<<"$out")
+        errs=${errs:-0}
+        [[ -n $rps && -n $p99 ]] || { echo "bench/servers: no result from echo-load: $out" >&2; exit 1; }
+        return 0
+    fi
+    local why
+    why=$(head -n1 "$tmp/load.err")
+    echo "bench/servers: -m $3, $c clients: $why" >&2
+    echo "# note: failure: -m $3, $c clients: $why"
+    rps='' p50='' p99=''
+    if [[ $why =~ gave\ up\ after\ [0-9]+\ s:\ ([0-9]+)\ of\ ([0-9]+)\ messages\ echoed ]]; then
+        errs=$((BASH_REMATCH[2] - BASH_REMATCH[1]))
+    else
+        errs=$((c * n))
+    fi
+}
+
+# median: the middle of the numbers on stdin, one a line (the lower middle of an even count)
+median() { sort -g | awk '{ v[NR] = $0 } END { if (NR) print v[int((NR + 1) / 2)] }'; }
+
 echo "# title: the server models - one echo service, 1 to 500 clients at once (lab 11)"
 echo "# unit: req/s"
 echo "# better: higher"
-echo "# note: echo-load: C clients at once, each sending its share of $total messages of 64 bytes one after another (closed loop), every byte checked; requests/s over the whole load, connects included"
+echo "# note: echo-load: C clients at once, each sending its share of $total messages of 64 bytes one after another (closed loop), every byte checked; requests/s over the whole load, connects included; each value the median of $reps loads"
+echo "# note: errors: messages that failed or timed out in the $reps loads (a load that fails counts all its messages; udp: a datagram sent again after 200 ms without an echo - the server's socket buffer was full and dropped it)"
 echo "# note: prefork: a pool of 4 workers (the default -w 4); udp: datagrams, a lost one is sent again after 200 ms"
 echo "# note: server and load generator share the same cores; the p99 latencies are in results/servers.csv (awk -f bench/servers/latency.awk)"
 for c in "${counts[@]}"; do
@@ -100,22 +148,38 @@ for c in "${counts[@]}"; do
         echo "# note: $c clients left out: ulimit -n is $soft here (raise the hard limit)"
     fi
 done
-for m in "${models[@]}"; do
-    start "$m"
-    for c in "${counts[@]}"; do
-        [[ $soft == unlimited ]] || ((c + 40 <= soft)) || continue
-        n=$(((total + c - 1) / c))
-        udp=()
-        [[ $m != udp ]] || udp=(-u)
-        if ! result=$("$load" "${udp[@]}" -q -p "$port" -c "$c" -n "$n" -t 120); then
-            echo "bench/servers: echo-load failed against -m $m with $c clients" >&2
-            exit 1
+# The loads go round REPS times - every model, every count - so that a disturbance of a
+# second or two (another program on the machine) hits one load of several cells, not every
+# load of one: the median then leaves it out. Each round starts each server afresh.
+declare -A rates=() lats=() errsum=()
+for ((k = 0; k < reps; k++)); do
+    for m in "${models[@]}"; do
+        start "$m"
+        for c in "${counts[@]}"; do
+            [[ $soft == unlimited ]] || ((c + 40 <= soft)) || continue
+            run_load "$c" "$(((total + c - 1) / c))" "$m"
+            errsum[$m,$c]=$((${errsum[$m,$c]:-0} + errs))
+            [[ -z $rps ]] || { rates[$m,$c]+="$rps "; lats[$m,$c]+="$rps:$p50:$p99 "; }
+        done
+        stop
+    done
+done
+for c in "${counts[@]}"; do
+    [[ $soft == unlimited ]] || ((c + 40 <= soft)) || continue
+    group="$c clients"
+    [[ $c != 1 ]] || group="1 client"
+    for m in "${models[@]}"; do
+        if [[ -z ${rates[$m,$c]:-} ]]; then
+            echo "$group,$m,0,${errsum[$m,$c]}" # every load failed
+            continue
         fi
-        read -r rps p50 p99 <<<"$result"
-        group="$c clients"
-        [[ $c != 1 ]] || group="1 client"
-        echo "$group,$m,$rps"
+        # shellcheck disable=SC2086  # the rates, split on purpose
+        rps=$(printf '%s\n' ${rates[$m,$c]} | median)
+        echo "$group,$m,$rps,${errsum[$m,$c]}"
+        for l in ${lats[$m,$c]}; do # the latencies of the load whose rate is the median
+            IFS=: read -r r p50 p99 <<<"$l"
+            [[ $r != "$rps" ]] || break
+        done
         echo "## latency,$group,$m,$p50,$p99"
     done
-    stop
 done

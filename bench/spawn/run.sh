@@ -3,7 +3,8 @@
 # creating and reaping a process or a thread, per operation, in microseconds (the median of
 # spawn_bench's batches): group "create and reap" (fork first: "vs" is fork's time over
 # each one's), then fork against posix_spawn with 1 MiB, 100 MiB and 1 GiB written in the
-# parent (copy-on-write made visible). BENCH_QUICK=1: tiny counts (the same rows).
+# parent (copy-on-write made visible). BENCH_QUICK=1: tiny counts (the same rows);
+# BENCH_SCALE=class: a tenth of the operations.
 # See bench/spawn/README.md.
 set -euo pipefail
 prog=${BIN:?BIN must be set (bench/run.sh sets it)}/bench/spawn/spawn_bench
@@ -11,6 +12,9 @@ prog=${BIN:?BIN must be set (bench/run.sh sets it)}/bench/spawn/spawn_bench
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
     args=(-n 5 -r 1)
     mem=("1 -n 5 -r 1" "100 -n 2 -r 1" "1024 -n 1 -r 1")
+elif [[ ${BENCH_SCALE:-} == class ]]; then
+    args=(-n 20 -r 5)
+    mem=("1 -n 20 -r 5" "100 -n 5 -r 5" "1024 -n 1 -r 3")
 else
     args=(-n 200 -r 5)
     mem=("1 -n 200 -r 5" "100 -n 50 -r 5" "1024 -n 10 -r 3")
