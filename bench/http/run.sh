@@ -8,13 +8,27 @@
 # (The slow-client run - latency of one GET while 100 or 1000 slow or idle connections are
 # open - is bench/http/slow.sh.)
 #
-# Load generator: wrk (Debian's wrk) when installed, -t2 -cN for BENCH_HTTP_SECONDS (default
-# 5) per measurement. Without wrk, and always with BENCH_QUICK=1 (tiny sizes, for the tests),
-# lab 12's http-load does it: N rounds on C connections, each reply checked, timed whole -
-# slower than wrk (it sends a round, then waits for every reply of it), and said so in a note.
+# Validity: a rate alone can hide clients that were never served (a server that stops
+# accepting at its cap leaves the rest in the listen queue, and wrk still prints a rate).
+# So during each measurement (every quarter of it) the server side is sampled with ss(8): the
+# listen queue of the port (Recv-Q), the established connections, and how many of them the
+# server has sent data on (answered). Connections that were never answered are "starved"; they, and
+# wrk's socket errors (connect, read, write, timeout) and non-2xx replies, are the row's
+# errors: a 4th CSV field, present only when there are errors (3 fields = 0 errors), and a
+# line on stderr. A "## ..." comment line per measurement (kept in results/http.csv, ignored
+# by the renderer) has wrk's Transfer/sec, the error counts and the samples.
+#
+# Load generator: wrk (Debian's wrk) when installed, -t2 -cN per measurement. Without wrk,
+# and always with BENCH_QUICK=1 (tiny sizes, for the tests), lab 12's http-load does it: it
+# opens all the connections, the server side is checked (every one accepted), then N rounds
+# on C connections, each reply checked, timed whole - slower than wrk (it sends a round,
+# then waits for every reply of it), and said so in a note.
 # Without nginx (Debian's nginx) only http-server is measured, and a note says so.
-# Besides the rows, each measurement leaves a "## ..." comment line (ignored by the renderer,
-# kept in results/http.csv) with wrk's own Transfer/sec and error counts.
+#
+# Environment: BIN (set by bench/run.sh); BENCH_QUICK=1 tiny; BENCH_SCALE=class short (1 s
+# per measurement), default full (5 s); BENCH_HTTP_SECONDS=N overrides the seconds;
+# BENCH_HTTP_SERVER_ARGS: extra options for http-server (e.g. "-c 64": a small cap, to see
+# the validity check catch the clients it starves).
 set -euo pipefail
 bin=${BIN:?BIN must be set (bench/run.sh sets it)}
 server=$bin/labs/12-http-server/http-server
@@ -24,7 +38,15 @@ for p in "$server" "$load"; do
     [[ -x $p ]] || { echo "bench/http: $p is missing: run make first" >&2; exit 1; }
 done
 quick=${BENCH_QUICK:-0}
-secs=${BENCH_HTTP_SECONDS:-5}
+scale=${BENCH_SCALE:-full}
+case $scale in
+class) secs=${BENCH_HTTP_SECONDS:-1} ;;
+full) secs=${BENCH_HTTP_SECONDS:-5} ;;
+*) echo "bench/http: BENCH_SCALE must be class or full, not '$scale'" >&2; exit 2 ;;
+esac
+read -r -a server_args <<<"${BENCH_HTTP_SERVER_ARGS:-}"
+command -v ss >/dev/null 2>&1 ||
+    { echo "bench/http: needs ss (Debian: iproute2) to check that every connection is served" >&2; exit 1; }
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "bench/http: BENCH_HTTP_SECONDS must be a whole number" >&2; exit 2; }
 tool=wrk
 if [[ $quick == 1 ]] || ! command -v wrk >/dev/null 2>&1; then
@@ -68,7 +90,7 @@ ready() {
 
 # http-server on a free port (-p 0), its log quiet (-q), like nginx's access_log off.
 : >"$tmp/server.out" # exists before the background child opens it: no grep on a missing file
-"$server" -q -p 0 -r "$tmp/www" >"$tmp/server.out" 2>&1 &
+"$server" -q -p 0 -r "$tmp/www" "${server_args[@]}" >"$tmp/server.out" 2>&1 &
 server_pid=$!
 for ((i = 0; i < 250; i++)); do
     grep -q '^listening on ' "$tmp/server.out" && break
@@ -136,43 +158,125 @@ if [[ -n $nginx ]]; then
     nginx_auto_port=$nginx_port
 fi
 
+# sample PORT [PEERS]: one look at the server side of PORT, as "queue established
+# answered": the listen queue (connections the kernel completed that the server has not
+# accepted), the established connections (queued ones included), and those the server has
+# sent data on; the answered ones' peer addresses are appended to the file PEERS.
+sample() {
+    local q ea
+    q=$(ss -ltnH "sport = :$1" | awk '{ q += $2 } END { print q + 0 }')
+    ea=$(ss -tniH state established "sport = :$1" | awk -v peers="${2:-/dev/null}" '
+        /^[0-9]/ { n++; peer = $4; next }
+        /data_segs_out:[1-9]/ { a++; print peer >>peers }
+        END { print n + 0, a + 0 }')
+    echo "$q $ea"
+}
+
+# row GROUP NAME RATE ERRORS: the CSV row; the errors field only when there are errors.
+row() {
+    if (($4 > 0)); then
+        echo "$1,$2,$3,$4"
+    else
+        echo "$1,$2,$3"
+    fi
+}
+
 # measure NAME PORT FILE CONNS GROUP: one measurement, printed as a row and a ## line.
 measure() {
-    local name=$1 port=$2 file=$3 conns=$4 group=$5 rate
+    local name=$1 port=$2 file=$3 conns=$4 group=$5 rate errors starved
     local url=http://127.0.0.1:$port/$file
     if [[ $tool == wrk ]]; then
-        local out
-        out=$(wrk -t2 -c"$conns" -d"${secs}s" --timeout 10s "$url")
+        local out samples wrk_errors gap sampler d=$secs
+        # 1000 connections arrive at once; a busy one-worker nginx takes up to about a second
+        # to accept them all (one accept per turn of its event loop): a 1-second cell would
+        # count late ones as starved. So at least 2 s there.
+        ((conns < 1000 || d >= 2)) || d=2
+        # Looks at the server side every quarter of the measurement while wrk runs; a look
+        # that ends after wrk has ended does not count (wrk may be closing connections).
+        gap=$(awk -v s="$d" 'BEGIN { printf "%.2f", s / 4 }')
+        rm -f "$tmp/done" "$tmp/peers.new"
+        : >"$tmp/peers"
+        (while sleep "$gap"; do
+            : >"$tmp/peers.new"
+            look=$(sample "$port" "$tmp/peers.new")
+            [[ ! -e $tmp/done ]] || break
+            cat "$tmp/peers.new" >>"$tmp/peers"
+            echo "$look"
+        done) >"$tmp/samples" &
+        sampler=$!
+        out=$(wrk -t2 -c"$conns" -d"${d}s" --timeout 10s "$url") || true
+        : >"$tmp/done"
+        kill "$sampler" 2>/dev/null || true
+        wait "$sampler" 2>/dev/null || true
+        samples=$(paste -sd';' "$tmp/samples")
         rate=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
         [[ -n $rate ]] || { echo "bench/http: wrk said: $out" >&2; return 1; }
-        if grep -q 'Non-2xx' <<<"$out"; then
-            echo "bench/http: $name answered errors: $out" >&2
-            return 1
+        # Socket errors: connect 0, read 0, write 0, timeout 0 / Non-2xx or 3xx responses: 0
+        wrk_errors=$(awk '/Socket errors:/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 }
+            /Non-2xx or 3xx responses:/ { n += $NF } END { print n + 0 }' <<<"$out")
+        # Starved: the connections no look found answered (the peers answered in any look,
+        # counted once). No look at all (a machine too busy to run ss in time) is not a
+        # pass: every connection counts as unverified.
+        starved=$(sort -u "$tmp/peers" | awk -v c="$conns" 'END { print (c > NR) ? c - NR : 0 }')
+        [[ -n $samples ]] || samples="no look at the server side while wrk ran: not verified"
+        errors=$((wrk_errors + starved))
+        echo "## $name, $group: $rate req/s; wrk: $(awk '/^Transfer\/sec:/ { printf "transfer/s %s", $2 }
+            /Socket errors/ { sub(/^ */, ""); printf ", %s", $0 }
+            /Non-2xx/ { sub(/^ */, ""); printf ", %s", $0 }' <<<"$out"); server side (listen queue, established, answered): $samples; errors $errors ($starved of $conns connections starved)"
+        if ((errors > 0)); then
+            echo "bench/http: $name, $group: $errors errors: $starved of $conns connections never answered (listen queue, established, answered: $samples), $wrk_errors from wrk$(awk '/Socket errors|Non-2xx/ { sub(/^ */, ""); printf "; %s", $0 }' <<<"$out")" >&2
         fi
-        echo "## $name, $group: $rate req/s; wrk: $(awk '/^Transfer\/sec:/ { print "transfer/s " $2 }
-            /Socket errors/ { sub(/^ */, ""); printf ", %s", $0 }' <<<"$out")"
     else
-        local rounds t0 t1
+        local rounds t0 t1 load_pid i look='0 0' failed=0 s3
         local total=200000 # requests per measurement: 1 KiB
         [[ $file == 1k.bin ]] || total=5000
         [[ $quick != 1 ]] || total=$((total / 1000))
         rounds=$(((total + conns - 1) / conns))
+        # http-load -w opens every connection, says "connected N" and waits for a line:
+        # then the server side must show every one of them accepted (none left in the listen
+        # queue) before the requests are sent and the clock starts.
+        rm -f "$tmp/go"
+        mkfifo "$tmp/go"
+        : >"$tmp/load.out"
+        "$load" -w -p "$port" -c "$conns" -n "$rounds" "/$file" <"$tmp/go" >"$tmp/load.out" 2>&1 &
+        load_pid=$!
+        exec {go}>"$tmp/go"
+        for ((i = 0; i < 250; i++)); do
+            grep -q '^connected ' "$tmp/load.out" && break
+            kill -0 "$load_pid" 2>/dev/null || break
+            sleep 0.02
+        done
+        for ((i = 0; i < 50; i++)); do # at most about a second for the server to accept them
+            read -r -a s3 <<<"$(sample "$port")"
+            look="${s3[0]} ${s3[1]}"
+            ((s3[0] > 0 || s3[1] - s3[0] < conns)) || break
+            sleep 0.02
+        done
+        starved=$(awk -v c="$conns" '{ a = $2 - $1; print (c > a) ? c - a : 0 }' <<<"$look")
         t0=$(date +%s%N)
-        "$load" -p "$port" -c "$conns" -n "$rounds" "/$file" >/dev/null
+        (trap '' PIPE; echo go >&"$go") 2>/dev/null || true # http-load may have died
+        exec {go}>&-
+        wait "$load_pid" || failed=1
         t1=$(date +%s%N)
         rate=$(awk -v n=$((conns * rounds)) -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", n / (ns / 1e9) }')
-        echo "## $name, $group: $rate req/s (http-load, $((conns * rounds)) requests)"
+        errors=$((starved > failed ? starved : failed))
+        echo "## $name, $group: $rate req/s (http-load, $((conns * rounds)) requests); server side once connected (listen queue, established): $look; errors $errors ($starved of $conns connections not accepted$( ((failed == 0)) || printf '; %s' "$(tail -n1 "$tmp/load.out")"))"
+        if ((errors > 0)); then
+            echo "bench/http: $name, $group: $errors errors: $starved of $conns connections not accepted (listen queue, established: $look)$( ((failed == 0)) || printf '; %s' "$(tail -n1 "$tmp/load.out")")" >&2
+        fi
     fi
-    echo "$group,$name,$rate"
+    row "$group" "$name" "$rate" "$errors"
 }
 
 echo "# title: static files over HTTP - lab 12's http-server (a thread per connection) vs nginx (one worker, and a worker per core)"
 echo "# unit: req/s"
 echo "# better: higher"
 if [[ $tool == wrk ]]; then
-    echo "# note: wrk -t2 -c(conns) -d${secs}s, keep-alive, both servers running side by side on 127.0.0.1, measured in turns"
+    echo "# note: wrk -t2 -c(conns) -d${secs}s$( ((secs >= 2)) || echo " (2 s at 1000 connections)"), keep-alive, all servers running side by side on 127.0.0.1, measured in turns"
+    echo "# note: validity: during each measurement ss looks at the server side every quarter of it (listen queue, established connections, those answered); connections never answered (starved), wrk's socket errors and non-2xx replies are the row's errors"
 else
     echo "# note: measured with http-load (lab 12), not wrk: a round of requests on every connection, then every reply read and checked; slower than wrk, and tiny sizes with BENCH_QUICK=1"
+    echo "# note: validity: once http-load has connected, ss must show every connection accepted by the server (none left in the listen queue); those not accepted, and a wrong or missing reply, are the row's errors"
 fi
 if [[ -n $nginx1_port ]]; then
     echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): worker_processes 1 (nginx) and auto = $(getconf _NPROCESSORS_ONLN) (nginx-auto), access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"

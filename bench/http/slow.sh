@@ -4,10 +4,15 @@
 # sit idle after one reply, for lab 12's http-server at its default options and for nginx
 # (one worker), side by side on 127.0.0.1. The slow connections come from lab 12's
 # slowloris; each probe is one curl of a 1 KiB file, timed by curl (time_total).
+# Validity: just before the probes, ss(8) looks at the server side: how many connections
+# the server has accepted and how many wait in its listen queue ("accepted/queued" in the
+# table). A case is only what it says if the slow connections are really there: accepted
+# plus queued should be the N of the row.
 #
 # Usage: bench/http/slow.sh [-n PROBES]      (default 5 probes per case; prints a table)
 # Environment: BIN (default: the repository), as for bench/run.sh; needs curl, and nginx
-# for its column.
+# for its column, and ss (iproute2). BENCH_HTTP_SERVER_ARGS: extra options for http-server
+# (e.g. "-c 64": a small cap, to see what starving clients looks like).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 bin=${BIN:-$top}
@@ -17,7 +22,7 @@ probes=5
 while getopts ":n:h" opt; do
     case $opt in
     n) probes=$OPTARG ;;
-    h) sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    h) sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "slow.sh: bad option -$OPTARG; try -h" >&2; exit 2 ;;
     esac
 done
@@ -26,6 +31,7 @@ for p in "$server" "$slowloris"; do
     [[ -x $p ]] || { echo "slow.sh: $p is missing: run make first" >&2; exit 1; }
 done
 command -v curl >/dev/null || { echo "slow.sh: needs curl" >&2; exit 1; }
+command -v ss >/dev/null || { echo "slow.sh: needs ss (Debian: iproute2)" >&2; exit 1; }
 nginx=$(command -v nginx 2>/dev/null || true)
 [[ -n $nginx || ! -x /usr/sbin/nginx ]] || nginx=/usr/sbin/nginx
 
@@ -45,7 +51,8 @@ head -c 1024 /dev/urandom >"$tmp/www/1k.bin"
 chmod -R a+rX "$tmp"
 
 # http-server at its defaults (-q only drops the log), on a free port.
-"$server" -q -p 0 -r "$tmp/www" >"$tmp/server.out" 2>&1 &
+read -r -a server_args <<<"${BENCH_HTTP_SERVER_ARGS:-}"
+"$server" -q -p 0 -r "$tmp/www" "${server_args[@]}" >"$tmp/server.out" 2>&1 &
 pids+=("$!")
 for ((i = 0; i < 250; i++)); do
     grep -q '^listening on ' "$tmp/server.out" && break
@@ -99,13 +106,25 @@ probe() {
     printf '%s\n' "${ms[@]}" | sort -n | awk '{ v[NR] = $1 } END { printf "%s %s", v[int((NR + 1) / 2)], v[NR] }'
 }
 
-# slow_case MODE N PORT: hold N connections in MODE on PORT, then probe.
+# look PORT: the server side of PORT, as "accepted/queued": established connections the
+# server has accepted, and those still in its listen queue (the listening socket's Recv-Q).
+look() {
+    local q est
+    q=$(ss -ltnH "sport = :$1" | awk '{ q += $2 } END { print q + 0 }')
+    est=$(ss -tnH state established "sport = :$1" | wc -l)
+    echo "$((est - q))/$q"
+}
+
+# slow_case MODE N PORT: hold N connections in MODE on PORT, then probe; prints the probe's
+# "median max" (or "failed") and the look at the server side just before it.
 slow_case() {
-    local out=$tmp/slowloris.out pid
+    local out=$tmp/slowloris.out pid seen
     if (($2 == 0)); then
-        probe "$3"
+        seen=$(look "$3")
+        echo "$(probe "$3") $seen"
         return 0
     fi
+    : >"$out" # exists before the child opens it: no grep on a missing file
     "$slowloris" -p "$3" -n "$2" -m "$1" -i 1000 >"$out" 2>&1 &
     pid=$!
     for ((i = 0; i < 500; i++)); do
@@ -113,14 +132,15 @@ slow_case() {
         sleep 0.02
     done
     sleep 1 # let the server take every connection in (a benchmark, not a test)
-    probe "$3"
+    seen=$(look "$3")
+    echo "$(probe "$3") $seen"
     kill -TERM "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null || true
     sleep 1 # and let it close them
 }
 
 printf '# %s; load average %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-22s %-26s %-26s\n' "open connections" "http-server ms (med max)" "nginx ms (med max)"
+printf '%-16s %-34s %-34s\n' "open connections" "http-server ms (med max) acc/queue" "nginx ms (med max) acc/queue"
 for c in "0 -" "100 trickle" "1000 trickle" "100 idle" "1000 idle"; do
     n=${c% *} mode=${c#* }
     [[ $mode != - ]] || mode=trickle
@@ -129,5 +149,5 @@ for c in "0 -" "100 trickle" "1000 trickle" "100 idle" "1000 idle"; do
     [[ -z $nginx_port ]] || theirs=$(slow_case "$mode" "$n" "$nginx_port")
     label="$n"
     ((n == 0)) || label="$n $mode"
-    printf '%-22s %-26s %-26s\n' "$label" "$ours" "$theirs"
+    printf '%-16s %-34s %-34s\n' "$label" "$ours" "$theirs"
 done
