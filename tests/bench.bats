@@ -389,3 +389,23 @@ threads,thread pool"
         assert_eq "$output" 4
     fi
 }
+
+@test "bench/fileserver: each row next to its honest limit, and a failing server counted as errors" {
+    local out=$BATS_TEST_TMPDIR/out
+    run -0 --separate-stderr timeout 120 "$RUN" -q -o "$out" fileserver
+    # The limits, measured in the same run: the zero-copy and the copying pair for GET, the
+    # disk's write+fsync for PUT, raw TCP for PUT's network half; every row with 0 errors.
+    local g
+    for g in 'GET [0-9]+ MiB,zero-copy pair' 'GET [0-9]+ MiB copying,copying pair' \
+        'PUT [0-9]+ MiB,write\+fsync' 'PUT [0-9]+ MiB network,raw TCP' 'PUT [0-9]+ MiB,file-server'; do
+        grep -qE "^$g,[0-9.]+,0$" "$out/fileserver.csv" || fail "no row /$g/ with 0 errors"
+    done
+    grep -q '^# note: space: this run needs [0-9]* MiB free' "$out/fileserver.csv" || fail "no space note"
+    # A server that takes 2 clients at a time and 4 KiB uploads: the uploads and the clients
+    # it turns away are errors, the table says FAILED and run.sh exits 1.
+    BENCH_SERVER_ARGS="-c 2 -m 4096" run -1 --separate-stderr timeout 120 "$RUN" -q -o "$out" fileserver
+    grep -qE '^PUT [0-9]+ MiB,file-server,[0-9.]+,[1-9][0-9]*$' "$out/fileserver.csv" || fail "PUT's errors not counted"
+    grep -qE '^[0-9]+ x GET [0-9]+ MiB,file-server,[0-9.]+,[1-9][0-9]*$' "$out/fileserver.csv" ||
+        fail "the refused clients not counted"
+    assert_match "$output" "FAILED"
+}

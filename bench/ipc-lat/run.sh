@@ -4,12 +4,14 @@
 # mechanism (pipe first: each group's baseline), with both on one CPU and on two;
 # microseconds per round trip (round trips per second = 1e6 / that). Then the reference:
 # `perf bench sched pipe` (the classic pipe ping-pong, lmbench's lat_pipe method) pinned to
-# one CPU, against ipc_bench's pipe there. BENCH_QUICK=1: tiny sizes.
+# one CPU, against ipc_bench's pipe there. BENCH_QUICK=1: tiny sizes; BENCH_SCALE=class:
+# a tenth of the round trips.
 # See bench/ipc/README.md.
 set -euo pipefail
 prog=${BIN:?BIN must be set (bench/run.sh sets it)}/bench/ipc/ipc_bench
 [[ -x $prog ]] || { echo "bench/ipc-lat: $prog is missing: run make first" >&2; exit 1; }
 n=10000
+[[ ${BENCH_SCALE:-full} == class ]] && n=2000
 [[ ${BENCH_QUICK:-0} == 1 ]] && n=1000
 places=("0,0")
 (($(getconf _NPROCESSORS_ONLN) >= 2)) && places+=("0,1")

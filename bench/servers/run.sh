@@ -16,7 +16,10 @@
 # messages that failed or timed out. echo-load stops at the first failure (a refused or
 # reset connection, a wrong byte): such a load counts every one of its messages as failed;
 # a load that gives up after BENCH_SERVERS_TIMEOUT seconds (default 60) counts those not
-# echoed; with udp, each datagram sent again after 200 ms without an echo is a timeout.
+# echoed. With udp, a datagram the server's full socket buffer dropped is sent again after
+# 200 ms: that is UDP working as designed (no delivery guarantee, the client retries), not
+# an error; the resends are counted in a "## resent" line and a note, and only a message
+# never echoed is an error.
 # The failures themselves go to stderr and into "# note: failure:" lines; the run goes on.
 #
 # Sizes: every load is BENCH_SERVERS_TOTAL (default 25000) messages of 64 bytes, shared
@@ -116,8 +119,9 @@ run_load() {
     if ((rc == 0)); then
         rps=$(sed -n 's/^requests\/s: \([0-9.]*\)$/\1/p' <<<"$out")
         read -r p50 p99 < <(sed -n 's/^latency: p50 \([0-9.]*\) us, p99 \([0-9.]*\) us,.*/\1 \2/p' <<<"$out")
-        errs=$(sed -n 's/^datagrams sent again after [0-9]* ms without an echo: \([0-9]*\)$/\1/p' <<<"$out")
-        errs=${errs:-0}
+        resent=$(sed -n 's/^datagrams sent again after [0-9]* ms without an echo: \([0-9]*\)$/\1/p' <<<"$out")
+        resent_total=$((resent_total + ${resent:-0}))
+        errs=0
         [[ -n $rps && -n $p99 ]] || { echo "bench/servers: no result from echo-load: $out" >&2; exit 1; }
         return 0
     fi
@@ -140,7 +144,7 @@ echo "# title: the server models - one echo service, 1 to 500 clients at once (l
 echo "# unit: req/s"
 echo "# better: higher"
 echo "# note: echo-load: C clients at once, each sending its share of $total messages of 64 bytes one after another (closed loop), every byte checked; requests/s over the whole load, connects included; each value the median of $reps loads"
-echo "# note: errors: messages that failed or timed out in the $reps loads (a load that fails counts all its messages; udp: a datagram sent again after 200 ms without an echo - the server's socket buffer was full and dropped it)"
+echo "# note: errors: messages that failed or were never echoed in the $reps loads (a load that fails counts all its messages)"
 echo "# note: prefork: a pool of 4 workers (the default -w 4); udp: datagrams, a lost one is sent again after 200 ms"
 echo "# note: server and load generator share the same cores; the p99 latencies are in results/servers.csv (awk -f bench/servers/latency.awk)"
 for c in "${counts[@]}"; do
@@ -152,6 +156,7 @@ done
 # second or two (another program on the machine) hits one load of several cells, not every
 # load of one: the median then leaves it out. Each round starts each server afresh.
 declare -A rates=() lats=() errsum=()
+resent_total=0
 for ((k = 0; k < reps; k++)); do
     for m in "${models[@]}"; do
         start "$m"
@@ -183,3 +188,6 @@ for c in "${counts[@]}"; do
         echo "## latency,$group,$m,$p50,$p99"
     done
 done
+echo "## resent,udp,$resent_total"
+((resent_total == 0)) ||
+    echo "# note: udp: $resent_total datagrams were dropped by a full socket buffer and sent again after 200 ms (counted in udp's latency, not as errors: every message was echoed)"
