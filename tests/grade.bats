@@ -75,7 +75,11 @@ setup_file() {
     echo "exit $rc" >>"$W/clang.out"
     echo "build: $((SECONDS - start)) s" >>"$W/seconds"
 
-    pool grade_tree "$H" handout
+    if [[ -n ${GRADE_UNITS:-} ]]; then
+        pool grade_tree "$H" handout "${UNITS[@]}"
+    else
+        pool grade_tree "$H" handout # the whole handout, as a student's `make grade` at the top
+    fi
     for unit in "${UNITS[@]}"; do
         pool grade_tree "$TOP" "reference-${unit##*/}" "$unit"
     done
@@ -217,16 +221,19 @@ summary() {
         done <"$W/$name/summary.tsv"
         ((bad == 0)) || grep -A3 FAILED "$W/$name.out" || true
     done < <(summary handout)
-    ((count >= 12))
+    ((count >= 2))
     ((bad == 0))
 }
 
 @test "grade: a changed test file is reported and gains nothing" {
+    local first
+    first=$(grade_units | head -n1)
+    first=${first##*/}
     run cat "$W/tampered.out"
-    assert_line_matches '^WARNING: these files differ from the handout.s \(grade-manifest\.tsv\): tests/01-'
+    assert_line_matches "^WARNING: these files differ from the handout.s \\(grade-manifest\\.tsv\\): tests/$first\\.bats"
     assert_match "${lines[-2]}" '^Total: 0/[1-9][0-9]* points$'
-    assert_eq "$(grep -c . "$W/tampered/summary.tsv")" "$(grep -c "^labs/01-" "$W/handout/summary.tsv")"
-    grep -q '"changed_files": \["tests/01-' "$W/tampered/grade.json"
+    assert_eq "$(grep -c . "$W/tampered/summary.tsv")" "$(grep -c "^[a-z]*/$first	" "$W/handout/summary.tsv")"
+    grep -q "\"changed_files\": \\[\"tests/$first\\.bats" "$W/tampered/grade.json"
     sed 's/^/# /' "$W/seconds" >&3
 }
 
