@@ -44,12 +44,16 @@ object_gone() {
 start_waiting_sem_value() {
     local out=$BATS_TEST_TMPDIR/sem_value.out line
     start_bg "$out" "$P/sem_value" -t 60000 "$@"
-    line=$(wait_for_line "$out" '^created semaphore ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^created semaphore ') || return 1
     [[ $line =~ ^created\ semaphore\ (/[^ ]+)\  ]] || { fail "bad first line: $line"; return 1; }
     NAME=${BASH_REMATCH[1]}
-    wait_for_line "$out" '^sem_timedwait \(acquire\(timeout=60\)\), timeout 60000 ms' >/dev/null ||
+    wait_for_line_of "$BG_PID" "$out" '^sem_timedwait \(acquire\(timeout=60\)\), timeout 60000 ms' >/dev/null ||
         return 1
-    wait_for_state "$BG_PID" S # asleep in sem_timedwait: a signal now interrupts it
+    wait_until _asleep_or_ended || return 1 # asleep in sem_timedwait: a signal now interrupts it
+    ! _ended "$BG_PID" || { fail "sem_value has ended: $(cat "$out.err")"; return 1; }
+}
+_asleep_or_ended() {
+    _ended "$BG_PID" || _state_in "$BG_PID" S # ended: start_waiting_sem_value fails at once
 }
 
 # Start sem_counter with a count that keeps it busy for minutes; sets BG_PID, BASE, KIDS.
@@ -241,6 +245,7 @@ sem_counter: on the way out: removed $XNAME-counter"
     done
 }
 
+# bats test_tags=task:3,points:2
 @test "sem_value: wait, post, getvalue, trywait (EAGAIN), timedwait (ETIMEDOUT), as in the README" {
     run -0 --separate-stderr timeout 10 "$P/sem_value"
     assert_readme_output "$README" sem_value
@@ -265,6 +270,7 @@ sem_counter: on the way out: removed $XNAME-counter"
     assert_eq "${lines[-2]}" "sem_post (release): value 10"
 }
 
+# bats test_tags=task:3
 @test "sem_value: SIGTERM or SIGINT while it waits removes the semaphore, and it dies of the signal" {
     local out=$BATS_TEST_TMPDIR/sem_value.out
     start_waiting_sem_value
