@@ -44,27 +44,34 @@ object_gone() {
 start_waiting_sem_value() {
     local out=$BATS_TEST_TMPDIR/sem_value.out line
     start_bg "$out" "$P/sem_value" -t 60000 "$@"
-    line=$(wait_for_line "$out" '^created semaphore ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^created semaphore ') || return 1
     [[ $line =~ ^created\ semaphore\ (/[^ ]+)\  ]] || { fail "bad first line: $line"; return 1; }
     NAME=${BASH_REMATCH[1]}
-    wait_for_line "$out" '^sem_timedwait \(acquire\(timeout=60\)\), timeout 60000 ms' >/dev/null ||
+    wait_for_line_of "$BG_PID" "$out" '^sem_timedwait \(acquire\(timeout=60\)\), timeout 60000 ms' >/dev/null ||
         return 1
-    wait_for_state "$BG_PID" S # asleep in sem_timedwait: a signal now interrupts it
+    wait_until _asleep_or_ended || return 1 # asleep in sem_timedwait: a signal now interrupts it
+    ! _ended "$BG_PID" || { fail "sem_value has ended: $(cat "$out.err")"; return 1; }
+}
+_asleep_or_ended() {
+    _ended "$BG_PID" || _state_in "$BG_PID" S # ended: start_waiting_sem_value fails at once
 }
 
 # Start sem_counter with a count that keeps it busy for minutes; sets BG_PID, BASE, KIDS.
 start_busy_sem_counter() {
     local out=$BATS_TEST_TMPDIR/sem_counter.out line
     start_bg "$out" "$P/sem_counter" -i 1000000000000
-    line=$(wait_for_line "$out" '^sem_counter: counter in ') || return 1
+    line=$(wait_for_line_of "$BG_PID" "$out" '^sem_counter: counter in ') || return 1
     [[ $line =~ ^sem_counter:\ counter\ in\ (/[^\;]+)-counter\; ]] ||
         { fail "bad line: $line"; return 1; }
     BASE=${BASH_REMATCH[1]}
+    # Both children are started and counting.
     wait_until _two_children || return 1
+    ! _ended "$BG_PID" || { fail "sem_counter has ended: $(cat "$out.err")"; return 1; }
     mapfile -t KIDS < <(kids_of "$BG_PID")
     wait_for_state "$BG_PID" S # asleep in waitpid: a signal now interrupts it
 }
 _two_children() {
+    _ended "$BG_PID" && return 0 # no use waiting: start_busy_sem_counter fails at once
     (($(kids_of "$BG_PID" | wc -l) == 2))
 }
 
@@ -96,6 +103,7 @@ _two_children() {
     assert_match "${stderr_lines[0]}" "^sem_counter: bad number of increments '-5'"
 }
 
+# bats test_tags=task:1,points:2
 @test "sem_counter: the total is exact, as in the README" {
     run -0 --separate-stderr timeout 60 "$P/sem_counter"
     assert_readme_output "$README" sem_counter
@@ -115,6 +123,7 @@ _two_children() {
     semaphore_gone "$XNAME-mutex"
 }
 
+# bats test_tags=task:1
 @test "sem_counter: SIGTERM or SIGINT stops both children and removes both objects" {
     local out=$BATS_TEST_TMPDIR/sem_counter.out kid sig status
     for sig in TERM INT; do
@@ -159,6 +168,7 @@ sem_counter: on the way out: removed $XNAME-counter"
     assert_eq "$stderr" "sem_value: sem_open $XNAME-mutex: File exists"
 }
 
+# bats test_tags=task:2,points:2
 @test "sem_permits: at most PERMITS inside at once, exactly PERMITS at some point, every worker ran" {
     run -0 --separate-stderr timeout 20 "$P/sem_permits"
     assert_readme_output "$README" sem_permits
@@ -185,6 +195,7 @@ sem_counter: on the way out: removed $XNAME-counter"
     assert_eq "$(zombies_of $$)" ""
 }
 
+# bats test_tags=task:2
 @test "sem_permits -v: the trace of ins and outs never has more than PERMITS inside" {
     local p=3 w=12 line id inside=0 most=0 ins=0 outs=0
     local -A where=()
@@ -234,6 +245,7 @@ sem_counter: on the way out: removed $XNAME-counter"
     done
 }
 
+# bats test_tags=task:3,points:2
 @test "sem_value: wait, post, getvalue, trywait (EAGAIN), timedwait (ETIMEDOUT), as in the README" {
     run -0 --separate-stderr timeout 10 "$P/sem_value"
     assert_readme_output "$README" sem_value
@@ -258,6 +270,7 @@ sem_counter: on the way out: removed $XNAME-counter"
     assert_eq "${lines[-2]}" "sem_post (release): value 10"
 }
 
+# bats test_tags=task:3
 @test "sem_value: SIGTERM or SIGINT while it waits removes the semaphore, and it dies of the signal" {
     local out=$BATS_TEST_TMPDIR/sem_value.out
     start_waiting_sem_value

@@ -61,15 +61,47 @@ row_re() {
     assert_line_matches '^results, the same in every mode: cpu 38368 \(9592 primes below 100000, 4 times\), io 144$'
 }
 
+# bats test_tags=task:1
 @test "gil_bench -m runs only the modes asked for, in the table's order" {
     run -0 --separate-stderr timeout 30 "$PROG" -w 2 -n 1000 -r 1 -d 0 -m gil,serial
     assert_eq "${#lines[@]}" 8
     assert_match "${lines[4]}" "$(row_re serial)"
     assert_match "${lines[5]}" "$(row_re 'threads\+GIL')"
+}
+
+# bats test_tags=task:2
+@test "gil_bench -m processes: only that mode, and without serial the ratio columns say -" {
     # Without serial there is nothing to compare with: the ratio columns say "-".
     run -0 --separate-stderr timeout 30 "$PROG" -w 2 -n 1000 -r 1 -d 0 -m processes
     assert_match "${lines[4]}" '^processes +[0-9]+\.[0-9]{3} +- +[0-9]+\.[0-9]{3} +-$'
     refute_gil_line
+}
+
+# bats test_tags=task:1
+@test "gil_bench -m serial,gil: threads under the GIL compute exactly what serial does" {
+    run -0 --separate-stderr timeout 60 "$PROG" -w 4 -n 100000 -s 1000 -r 3 -d 1 -m serial,gil
+    assert_eq "$stderr" ""
+    assert_eq "${#lines[@]}" 8
+    assert_match "${lines[4]}" "$(row_re serial)"
+    assert_match "${lines[5]}" "$(row_re 'threads\+GIL')"
+    assert_eq "${lines[6]}" "results, the same in every mode: cpu 38368 (9592 primes below 100000, 4 times), io 144"
+    assert_match "${lines[7]}" '^the GIL \(fair hand-off\) changed hands [0-9]+ times in the cpu task, [0-9]+ in the io task$'
+}
+
+# bats test_tags=task:2,points:2
+@test "gil_bench -m serial,processes: one process per worker, every result back through the pipe" {
+    run -0 --separate-stderr timeout 60 "$PROG" -w 4 -n 100000 -r 3 -d 1 -m serial,processes
+    assert_eq "$stderr" ""
+    assert_eq "${#lines[@]}" 7
+    assert_match "${lines[4]}" "$(row_re serial)"
+    assert_match "${lines[5]}" "$(row_re processes)"
+    assert_eq "${lines[6]}" "results, the same in every mode: cpu 38368 (9592 primes below 100000, 4 times), io 144"
+    # 64 children write into one pipe at once: every record arrives whole (pi(1000) = 168;
+    # io: the answers 2k+1 for k < 64 sum to 64^2).
+    run -0 --separate-stderr timeout 60 "$PROG" -w 64 -n 1000 -r 1 -d 0 -m serial,processes
+    assert_eq "$stderr" ""
+    assert_eq "${lines[6]}" "results, the same in every mode: cpu 10752 (168 primes below 1000, 64 times), io 4096"
+    assert_eq "$(zombies_of $$)" ""
 }
 
 has_children() {
@@ -94,6 +126,7 @@ refute_gil_line() {
     done
 }
 
+# bats test_tags=task:1,points:2
 @test "gil_bench: the fair GIL hands off at every switch; -U uses a plain mutex" {
     # 2 workers, 20000 numbers each, a switch every 100: at least the hand-offs that
     # happen once both threads are waiting; the exact count depends on thread start-up.

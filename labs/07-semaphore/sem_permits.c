@@ -60,12 +60,11 @@ static void unlock(void)
         die_child("sem_post mutex");
 }
 
-static noreturn void worker(int id, int npermits)
+/* Count the caller in (call it with the mutex held): the table's inside, most and ran.
+ * Returns 1 if the worker must hold on until the room has been full once (then it waits on
+ * the gate), 0 if it may go at once. The worker that fills the room opens the gate. */
+static int count_in(int id, int npermits)
 {
-    if (sem_wait(permits) == -1) /* acquire(): blocks while npermits workers are in */
-        die_child("sem_wait permits");
-
-    lock();
     t->inside++;
     if (t->inside > t->most)
         t->most = t->inside;
@@ -80,19 +79,37 @@ static noreturn void worker(int id, int npermits)
     }
     if (verbose)
         printf("worker %d: in,  %d inside\n", id, t->inside);
+    return hold;
+}
+
+/* Count the caller out (call it with the mutex held). */
+static void count_out(int id)
+{
+    t->inside--;
+    if (verbose)
+        printf("worker %d: out, %d inside\n", id, t->inside);
+}
+
+static noreturn void worker(int id, int npermits)
+{
+    /* task 2 begin: worker */
+    if (sem_wait(permits) == -1) /* acquire(): blocks while npermits workers are in */
+        die_child("sem_wait permits");
+
+    lock(); /* the table is shared: every update under the mutex */
+    int hold = count_in(id, npermits);
     unlock();
 
     if (hold && sem_wait(gate) == -1) /* the "work": stay in until the room was full */
         die_child("sem_wait gate");
 
     lock();
-    t->inside--;
-    if (verbose)
-        printf("worker %d: out, %d inside\n", id, t->inside);
+    count_out(id);
     unlock();
     if (sem_post(permits) == -1) /* release(): the next worker may come in */
         die_child("sem_post permits");
     _exit(0);
+    /* task 2 end */
 }
 
 /* sem_open NAME with VALUE, and remove it on every way out. */

@@ -48,6 +48,7 @@ static int value(void)
 /* sem_timedwait with a stop signal handled; returns 0, or -1 with errno ETIMEDOUT. */
 static int timed_acquire(long ms, long *waited)
 {
+    /* task 3 begin: timed_acquire */
     /* The deadline is absolute, on CLOCK_REALTIME: now + MS (common/deadline.h). */
     struct timespec deadline = deadline_after_ms(CLOCK_REALTIME, ms);
     long long start = now_ms();
@@ -61,6 +62,7 @@ static int timed_acquire(long ms, long *waited)
         die_en(saved, "sem_timedwait");
     errno = saved;
     return rc;
+    /* task 3 end */
 }
 
 static void release(void)

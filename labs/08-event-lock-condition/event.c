@@ -74,6 +74,7 @@ static void unlock(Event *e)
 
 void event_set(Event *e)
 {
+    /* task 2 begin: event_set */
     lock(e);
     e->flag = true;
     /* Broadcast, not signal: every waiter must wake, not just one. */
@@ -81,25 +82,31 @@ void event_set(Event *e)
     if (rc != 0)
         die_en(rc, "pthread_cond_broadcast");
     unlock(e);
+    /* task 2 end */
 }
 
 void event_clear(Event *e)
 {
+    /* task 2 begin: event_clear */
     lock(e);
-    e->flag = false;
+    e->flag = false; /* no broadcast: nobody waits for a flag to be cleared */
     unlock(e);
+    /* task 2 end */
 }
 
 bool event_is_set(Event *e)
 {
+    /* task 2 begin: event_is_set */
     lock(e); /* even a read of a shared variable needs the mutex */
     bool set = e->flag;
     unlock(e);
     return set;
+    /* task 2 end */
 }
 
 void event_wait(Event *e)
 {
+    /* task 2 begin: event_wait */
     lock(e);
     while (!e->flag) {
         int rc = pthread_cond_wait(&e->cond, &e->mutex); /* unlocks, sleeps, relocks */
@@ -107,10 +114,12 @@ void event_wait(Event *e)
             die_en(rc, "pthread_cond_wait");
     }
     unlock(e);
+    /* task 2 end */
 }
 
 bool event_wait_timeout(Event *e, long timeout_ms)
 {
+    /* task 2 begin: event_wait_timeout */
     /* pthread_cond_timedwait() takes an absolute deadline, not a duration: computed once,
      * it stays right however many times the loop below goes round. */
     struct timespec deadline = deadline_after_ms(CLOCK_MONOTONIC, timeout_ms);
@@ -126,4 +135,5 @@ bool event_wait_timeout(Event *e, long timeout_ms)
     bool set = e->flag; /* it may have been set just as the time ran out: report that */
     unlock(e);
     return set;
+    /* task 2 end */
 }

@@ -132,6 +132,7 @@ struct locker {
 
 static void *locker_main(void *arg)
 {
+    /* task 3 begin: locker_main */
     struct locker *me = arg;
     lock(me->first);
     if (me->handshake) {
@@ -152,6 +153,7 @@ static void *locker_main(void *arg)
     }
     unlock(me->first);
     return NULL;
+    /* task 3 end */
 }
 
 /* Run threads A and B; B takes the locks in the order given. Returns how many timed out. */

@@ -79,6 +79,7 @@ static void wake(pthread_cond_t *cond, bool all)
 
 static void put(long item)
 {
+    /* task 4 begin: put */
     lock();
     if (buf.count == buf.size)
         buf.producer_waits++;
@@ -90,11 +91,13 @@ static void put(long item)
         buf.most = buf.count;
     wake(&buf.not_empty, false); /* one item: one consumer can use it */
     unlock();
+    /* task 4 end */
 }
 
 /* Take the oldest item into *item; false when the buffer is closed and empty. */
 static bool get(long *item)
 {
+    /* task 4 begin: get */
     lock();
     if (buf.count == 0 && !buf.closed)
         buf.consumer_waits++;
@@ -109,6 +112,7 @@ static bool get(long *item)
     }
     unlock();
     return got;
+    /* task 4 end */
 }
 
 static void close_buffer(void)

@@ -42,6 +42,7 @@ static void *add_unlocked(void *arg)
 
 static void *add_locked(void *arg)
 {
+    /* task 1 begin: add_locked */
     (void)arg;
     for (long i = 0; i < increments; i++) {
         int rc = pthread_mutex_lock(&mutex);
@@ -53,6 +54,7 @@ static void *add_locked(void *arg)
             die_en(rc, "pthread_mutex_unlock");
     }
     return NULL;
+    /* task 1 end */
 }
 
 /* Start nthreads threads running fn, and wait for all of them. */

@@ -50,6 +50,7 @@ static void note_holder(struct gil *g, int me)
 
 void gil_take(struct gil *g, int me)
 {
+    /* task 1 begin: gil_take */
     int rc = pthread_mutex_lock(&g->mutex);
     if (rc != 0)
         die_en(rc, "pthread_mutex_lock");
@@ -67,10 +68,12 @@ void gil_take(struct gil *g, int me)
     } else {
         note_holder(g, me); /* plain: the mutex is the GIL; keep it */
     }
+    /* task 1 end */
 }
 
 void gil_drop(struct gil *g)
 {
+    /* task 1 begin: gil_drop */
     int rc;
     if (g->fair) {
         rc = pthread_mutex_lock(&g->mutex);
@@ -85,6 +88,7 @@ void gil_drop(struct gil *g)
     rc = pthread_mutex_unlock(&g->mutex);
     if (rc != 0)
         die_en(rc, "pthread_mutex_unlock");
+    /* task 1 end */
 }
 
 void gil_yield(struct gil *g, int me)
