@@ -489,6 +489,9 @@ one_fd_per_client() {
     one_fd_per_client epoll
 }
 
+# sleeps_or_ended PID: PID is asleep (state S), or has ended
+sleeps_or_ended() { _state_in "$1" S || _ended "$1"; }
+
 # hog_does_not_stall MODEL...: a client that sends without reading does not stall the others
 hog_does_not_stall() {
     local m hog base
@@ -500,7 +503,9 @@ hog_does_not_stall() {
         hog=$BG_PID
         # head only sleeps when its socket takes no more: the echo filled the buffers, and
         # the server stopped reading from it (or is blocked writing to it).
-        wait_for_state "$hog" S 20
+        # (A hog that could not connect - the server has failed - ends at once: no wait.)
+        wait_until 20 sleeps_or_ended "$hog"
+        _state_in "$hog" S || fail "process $hog is in state '$(proc_state "$hog")', not S"
         run -0 --separate-stderr timeout 20 "$P/echo-client" -p "$SERVER_PORT" -t $((5 * TIMEOUT_SCALE)) "still served"
         assert_eq "$output" "still served"
         end_bg "$hog" # its socket closes with unread data: the server sees a reset
