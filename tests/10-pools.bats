@@ -20,6 +20,9 @@ squares() {
     printf '%s\n' "$s"
 }
 
+# stopped_or_ended PID: PID is stopped (state T), or has ended
+stopped_or_ended() { _state_in "$1" T || _ended "$1"; }
+
 has_children() {
     (($(children_of "$1" | wc -l) == $2))
 }
@@ -35,6 +38,7 @@ has_children() {
     done
 }
 
+# bats test_tags=task:1,points:2
 @test "process_pool: matches the README; only the pool's workers run tasks, results in order" {
     run -0 --separate-stderr timeout 30 "$LAB/process_pool"
     assert_eq "$stderr" ""
@@ -58,11 +62,12 @@ has_children() {
     assert_eq "$total" 8
 }
 
+# bats test_tags=task:1
 @test "process_pool: the workers are forked once, hold only their ends of the channels" {
     # The parent is stopped (SIGSTOP) while we look, so it cannot finish meanwhile; its
     # workers, with nothing left to do, wait in recv() for a task.
     start_bg "$BATS_TEST_TMPDIR/out" "$LAB/process_pool" -w 3 -n 6 -t 200
-    wait_for_line "$BATS_TEST_TMPDIR/out" '^apply_async: ' >/dev/null
+    wait_for_line_of "$BG_PID" "$BATS_TEST_TMPDIR/out" '^apply_async: ' >/dev/null
     kill -STOP "$BG_PID"
     wait_for_state "$BG_PID" T
     local -a pids
@@ -85,6 +90,7 @@ has_children() {
     done
 }
 
+# bats test_tags=task:1,points:2
 @test "process_pool: 5000 tasks through a full queue - submit collects results, no deadlock" {
     # 5000 results (24 bytes each) overflow the 64 KiB result pipe while the parent is still
     # submitting: without collecting results while the queue is full, this would hang.
@@ -96,6 +102,7 @@ has_children() {
     assert_eq "${lines[-1]}" "close, join: 2 workers exited and were reaped; 10000 tasks, 2 forks"
 }
 
+# bats test_tags=task:2,points:2
 @test "thread_pool: matches the README; results in order; worker numbers in range" {
     run -0 --separate-stderr timeout 30 "$LAB/thread_pool"
     assert_eq "$stderr" ""
@@ -113,12 +120,15 @@ has_children() {
     assert_eq "$total" 8
 }
 
+# bats test_tags=task:2
 @test "thread_pool: WORKERS + 1 threads from start to end (/proc/PID/task)" {
     # Stopped (SIGSTOP) while we look, twice: after submitting, and during map.
     start_bg "$BATS_TEST_TMPDIR/out" "$LAB/thread_pool" -w 5 -n 10 -t 200
-    wait_for_line "$BATS_TEST_TMPDIR/out" '^submit: ' >/dev/null
+    wait_for_line_of "$BG_PID" "$BATS_TEST_TMPDIR/out" '^submit: ' >/dev/null
     kill -STOP "$BG_PID"
-    wait_for_state "$BG_PID" T
+    # (A thread_pool that has failed may end just before it stops: then fail at once.)
+    wait_until 5 stopped_or_ended "$BG_PID"
+    _state_in "$BG_PID" T || fail "thread_pool $BG_PID is in state '$(proc_state "$BG_PID")', not T"
     local tasks=(/proc/"$BG_PID"/task/*) extra=0
     [[ $BIN != */build/tsan* ]] || extra=1 # TSan runs a background thread of its own
     assert_eq "${#tasks[@]}" $((6 + extra))
@@ -157,6 +167,7 @@ has_children() {
     assert_match "${lines[3]}" '^threads,thread pool,[0-9]+\.[0-9]{3}$'
 }
 
+# bats test_tags=task:3,points:2
 @test "process_object: Python's Process in C - target/args, name, subclass, exitcode, is_alive, join(timeout), daemon" {
     run -0 --separate-stderr timeout 10 "$LAB/process_object"
     assert_eq "$stderr" ""
@@ -170,13 +181,14 @@ has_children() {
     run -2 timeout 10 "$LAB/process_object" extra
 }
 
+# bats test_tags=task:3
 @test "process_object -H: the sleeper is a named child (ps -o comm); no zombie, no fd left" {
     local fifo=$BATS_TEST_TMPDIR/stdin out=$BATS_TEST_TMPDIR/out w
     mkfifo "$fifo"
     start_bg_stdin "$fifo" "$out" "$LAB/process_object" -H
     local pid=$BG_PID
     exec {w}>"$fifo"
-    wait_for_line "$out" '^main: holding' 20
+    wait_for_line_of "$pid" "$out" '^main: holding' 20
     local line child
     line=$(grep -m1 '^main: sleeper (pid' "$out")
     [[ $line =~ pid\ ([0-9]+) ]]

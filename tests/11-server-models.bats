@@ -6,7 +6,6 @@ load helpers
 LAB=labs/11-server-models
 README=$TOP/$LAB/README.md
 TCP_MODELS=(iterative fork thread prefork select poll epoll)
-CONCURRENT=(fork thread prefork select poll epoll)
 
 setup() {
     P=$BIN/$LAB
@@ -102,9 +101,10 @@ children_are() {
     assert_eq "${stderr_lines[0]}" "echo-load: CLIENTS x MESSAGES is at most 10000000"
 }
 
-@test "echo-server, every model: 'listening on 127.0.0.1:PORT' first; SIGTERM and SIGINT stop it, exit 0" {
+# listening_and_stop MODEL...: "listening on ..." first, then the model; SIGTERM stops it, exit 0
+listening_and_stop() {
     local m
-    for m in "${TCP_MODELS[@]}" udp; do
+    for m in "$@"; do
         serve "$m"
         assert_match "$(head -n1 "$OUT")" '^listening on 127\.0\.0\.1:[1-9][0-9]*$'
         assert_match "$(sed -n 2p "$OUT")" "^model $m: "
@@ -112,15 +112,30 @@ children_are() {
         stop_server TERM
         assert_eq "$(cat "$OUT.err")" ""
     done
+}
+
+@test "echo-server, iterative, fork, thread, prefork, select, udp: 'listening on 127.0.0.1:PORT' first; SIGTERM and SIGINT stop it, exit 0" {
+    listening_and_stop iterative fork thread prefork select udp
     serve fork
     stop_server INT
     serve prefork
     stop_server INT
 }
 
-@test "echo-server, every model, on IPv6 (-a ::1): 'listening on [::1]:PORT'; the clients reach it" {
+# bats test_tags=task:1
+@test "poll: 'listening on 127.0.0.1:PORT' first; SIGTERM stops it, exit 0" {
+    listening_and_stop poll
+}
+
+# bats test_tags=task:2
+@test "epoll: 'listening on 127.0.0.1:PORT' first; SIGTERM stops it, exit 0" {
+    listening_and_stop epoll
+}
+
+# on_ipv6 MODEL...: each MODEL on ::1: "listening on [::1]:PORT", and a client reaches it
+on_ipv6() {
     local m u
-    for m in "${TCP_MODELS[@]}" udp; do
+    for m in "$@"; do
         serve "$m" -v -a ::1
         assert_match "$(head -n1 "$OUT")" '^listening on \[::1\]:[1-9][0-9]*$'
         u=()
@@ -138,9 +153,23 @@ children_are() {
     done
 }
 
+@test "echo-server, iterative, fork, thread, prefork, select, udp, on IPv6 (-a ::1): 'listening on [::1]:PORT'; the clients reach it" {
+    on_ipv6 iterative fork thread prefork select udp
+}
+
+# bats test_tags=task:1
+@test "poll, on IPv6 (-a ::1): 'listening on [::1]:PORT'; the clients reach it" {
+    on_ipv6 poll
+}
+
+# bats test_tags=task:2
+@test "epoll, on IPv6 (-a ::1): 'listening on [::1]:PORT'; the clients reach it" {
+    on_ipv6 epoll
+}
+
 @test "echo-server: bind fails clearly on a port in use (exit 1)" {
-    serve epoll
-    run -1 --separate-stderr timeout 5 "$P/echo-server" -m epoll -p "$SERVER_PORT"
+    serve select
+    run -1 --separate-stderr timeout 5 "$P/echo-server" -m select -p "$SERVER_PORT"
     assert_eq "$stderr" "echo-server: bind 127.0.0.1 port $SERVER_PORT: Address already in use"
     assert_eq "$output" ""
 }
@@ -164,7 +193,7 @@ children_are() {
 }
 
 @test "echo-client: nobody listening is an error (exit 1)" {
-    serve epoll
+    serve select
     local port=$SERVER_PORT
     stop_server
     run -1 --separate-stderr timeout 10 "$P/echo-client" -p "$port" hi
@@ -175,9 +204,10 @@ children_are() {
     assert_eq "${stderr_lines[0]}" "echo-load: client 0: connect 127.0.0.1:$port: Connection refused"
 }
 
-@test "every TCP model echoes byte-exact data to many clients at once (iterative: one after another)" {
+# byte_exact MODEL...: echo-load checks every byte, small messages to 20 clients and huge ones
+byte_exact() {
     local m
-    for m in "${TCP_MODELS[@]}"; do
+    for m in "$@"; do
         serve "$m"
         # 20 clients x 20 messages of 100 bytes: every byte checked by echo-load
         run -0 --separate-stderr timeout 60 "$P/echo-load" -p "$SERVER_PORT" -c 20 -n 20 -s 100 -t 50
@@ -192,6 +222,21 @@ children_are() {
     done
 }
 
+@test "iterative, fork, thread, prefork, select echo byte-exact data to many clients at once (iterative: one after another)" {
+    byte_exact iterative fork thread prefork select
+}
+
+# bats test_tags=task:1
+@test "poll echoes byte-exact data to many clients at once" {
+    byte_exact poll
+}
+
+# bats test_tags=task:2
+@test "epoll echoes byte-exact data to many clients at once" {
+    byte_exact epoll
+}
+
+# bats test_tags=task:2
 @test "echo-load: the README's run, and its -q line for scripts" {
     serve epoll
     run -0 --separate-stderr timeout 60 "$P/echo-load" -p "$SERVER_PORT" -c 10 -n 1000
@@ -333,9 +378,10 @@ who() {
     stop_server
 }
 
-@test "select, poll, epoll: both clients served by the one thread of the one process" {
+# one_thread_serves_two MODEL...: two clients at once, served by the one thread of the one process
+one_thread_serves_two() {
     local m pa ta pb tb
-    for m in select poll epoll; do
+    for m in "$@"; do
         serve "$m" -v
         two_clients_at_once
         stop_server INT
@@ -345,6 +391,20 @@ who() {
         read -r pb tb <<<"$(who 2 connected)"
         assert_eq "$pa $ta $pb $tb" "$SERVER_PID $SERVER_PID $SERVER_PID $SERVER_PID"
     done
+}
+
+@test "select: both clients served by the one thread of the one process" {
+    one_thread_serves_two select
+}
+
+# bats test_tags=task:1
+@test "poll: both clients served by the one thread of the one process" {
+    one_thread_serves_two poll
+}
+
+# bats test_tags=task:2
+@test "epoll: both clients served by the one thread of the one process (the README's log)" {
+    one_thread_serves_two epoll
 }
 
 @test "fork: after serving 200 clients, no zombie, no child and no fd left" {
@@ -394,9 +454,10 @@ who() {
     stop_server
 }
 
-@test "select, poll, epoll: one fd more per client, no thread, no child; all closed after" {
+# one_fd_per_client MODEL...: one fd more per client, no thread, no child; all closed after
+one_fd_per_client() {
     local m c1 c2 c3 base
-    for m in select poll epoll; do
+    for m in "$@"; do
         serve "$m"
         base=$(fd_count "$SERVER_PID")
         connect c1
@@ -414,9 +475,27 @@ who() {
     done
 }
 
-@test "concurrent models: a client that sends without reading does not stall the others" {
+@test "select: one fd more per client, no thread, no child; all closed after" {
+    one_fd_per_client select
+}
+
+# bats test_tags=task:1
+@test "poll: one fd more per client, no thread, no child; all closed after" {
+    one_fd_per_client poll
+}
+
+# bats test_tags=task:2
+@test "epoll: one fd more per client, no thread, no child; all closed after" {
+    one_fd_per_client epoll
+}
+
+# sleeps_or_ended PID: PID is asleep (state S), or has ended
+sleeps_or_ended() { _state_in "$1" S || _ended "$1"; }
+
+# hog_does_not_stall MODEL...: a client that sends without reading does not stall the others
+hog_does_not_stall() {
     local m hog base
-    for m in "${CONCURRENT[@]}"; do
+    for m in "$@"; do
         serve "$m"
         base=$(fd_count "$SERVER_PID")
         # shellcheck disable=SC2016  # $0 is expanded by the inner bash
@@ -424,7 +503,9 @@ who() {
         hog=$BG_PID
         # head only sleeps when its socket takes no more: the echo filled the buffers, and
         # the server stopped reading from it (or is blocked writing to it).
-        wait_for_state "$hog" S 20
+        # (A hog that could not connect - the server has failed - ends at once: no wait.)
+        wait_until 20 sleeps_or_ended "$hog"
+        _state_in "$hog" S || fail "process $hog is in state '$(proc_state "$hog")', not S"
         run -0 --separate-stderr timeout 20 "$P/echo-client" -p "$SERVER_PORT" -t $((5 * TIMEOUT_SCALE)) "still served"
         assert_eq "$output" "still served"
         end_bg "$hog" # its socket closes with unread data: the server sees a reset
@@ -434,9 +515,24 @@ who() {
     done
 }
 
-@test "every model: a stop while clients are connected closes them, reaps every child, exits 0" {
+@test "fork, thread, prefork, select: a client that sends without reading does not stall the others" {
+    hog_does_not_stall fork thread prefork select
+}
+
+# bats test_tags=task:1
+@test "poll: a client that sends without reading does not stall the others" {
+    hog_does_not_stall poll
+}
+
+# bats test_tags=task:2
+@test "epoll: a client that sends without reading does not stall the others" {
+    hog_does_not_stall epoll
+}
+
+# stop_with_clients MODEL...: a stop with clients connected closes them, reaps every child, exits 0
+stop_with_clients() {
     local m c1 c2
-    for m in "${TCP_MODELS[@]}"; do
+    for m in "$@"; do
         serve "$m"
         connect c1
         connect c2
@@ -450,6 +546,20 @@ who() {
         assert_eq "$(cat "$OUT.err")" ""
         [[ ! -e /proc/$SERVER_PID ]]
     done
+}
+
+@test "iterative, fork, thread, prefork, select: a stop while clients are connected closes them, reaps every child, exits 0" {
+    stop_with_clients iterative fork thread prefork select
+}
+
+# bats test_tags=task:1
+@test "poll: a stop while clients are connected closes them, exits 0" {
+    stop_with_clients poll
+}
+
+# bats test_tags=task:2
+@test "epoll: a stop while clients are connected closes them, exits 0" {
+    stop_with_clients epoll
 }
 
 @test "prefork: a worker that dies is replaced; the pool goes on serving" {
@@ -484,7 +594,7 @@ who() {
     assert_eq "$(grep -c ': 3 bytes echoed (pid ' "$OUT")" 3
 }
 
-@test "select: a client whose fd is past FD_SETSIZE (1024) is turned away; epoll takes it" {
+@test "select: a client whose fd is past FD_SETSIZE (1024) is turned away" {
     serve select
     run -1 --separate-stderr timeout 60 "$P/echo-load" -p "$SERVER_PORT" -c 1030 -n 1 -t 50
     # closed at once, with the client's message unread: a FIN or a reset (RST)
@@ -492,11 +602,16 @@ who() {
     wait_for_line "$OUT.err" '^echo-server: fd 10[0-9][0-9] does not fit in an fd_set \(FD_SETSIZE 1024\): client turned away$' >/dev/null
     run -0 timeout 60 "$P/echo-load" -p "$SERVER_PORT" -c 5 -n 5 # still serving
     stop_server
+}
+
+# bats test_tags=task:2
+@test "epoll: takes the clients whose fds are past FD_SETSIZE (1024), which select turns away" {
     serve epoll
     run -0 timeout 60 "$P/echo-load" -p "$SERVER_PORT" -c 1030 -n 1 -t 50
     stop_server
 }
 
+# bats test_tags=task:2
 @test "epoll: out of file descriptors, the server says so, waits, and serves everyone in the end" {
     OUT=$BATS_TEST_TMPDIR/server.emfile
     # 16 fds: 0-2, the listening socket, the stop pipe (2), epoll: room for 9 clients.
@@ -510,7 +625,7 @@ who() {
     command -v socat >/dev/null ||
         fail "socat is not installed (Debian: apt-get install socat; .ci/run installs it): it plays the faulty servers"
     # A port for socat: ask the kernel for a free one through an echo-server, then free it.
-    serve epoll
+    serve select
     local port=$SERVER_PORT
     stop_server
     start_bg "$BATS_TEST_TMPDIR/socat" socat "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork" SYSTEM:'dd bs=64 conv=ucase status=none'
@@ -573,7 +688,7 @@ vg_stop() {
 }
 
 @test "valgrind: echo-client and echo-load" {
-    serve epoll
+    serve select
     vg "$P/echo-client" -p "$SERVER_PORT" -t 10 hello world
     vg "$P/echo-load" -p "$SERVER_PORT" -c 5 -n 10
     stop_server

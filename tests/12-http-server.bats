@@ -249,6 +249,7 @@ make_site() {
     assert_eq "$output" 404
 }
 
+# bats test_tags=task:2,points:2
 @test "directories: /docs -> 301 /docs/, which serves its index.html; no index.html: 404" {
     make_site
     cp "$WWW/index.html" "$SITE/root/sub/index.html"
@@ -299,8 +300,8 @@ make_site() {
     make_site
     serve -q -r "$SITE/root"
     local target
-    for target in /hello.txt /%68ello.txt /hello%2Etxt '/hello.txt?a=1&b=/../x' /sub/../hello.txt \
-        /./hello.txt //hello.txt /sub/..%2fhello.txt http://t/hello.txt; do
+    for target in /hello.txt /%68ello.txt /hello%2Etxt '/hello.txt?a=1&b=/../x' \
+        /./hello.txt //hello.txt http://t/hello.txt; do
         raw "GET $target HTTP/1.1"$'\r\nHost: t\r\nConnection: close\r\n\r\n'
         [[ $STATUS == 200 && $BODY == $'hello\n' ]] || fail "$target: $STATUS '$BODY'"
     done
@@ -314,6 +315,18 @@ make_site() {
     assert_eq "$STATUS" 404 # decoded once: the name is "%68ello.txt"
 }
 
+# bats test_tags=task:1
+@test "a .. that stays inside the root removes the segment before it, in any encoding" {
+    make_site
+    serve -q -r "$SITE/root"
+    local target
+    for target in /sub/../hello.txt /sub/..%2fhello.txt; do
+        raw "GET $target HTTP/1.1"$'\r\nHost: t\r\nConnection: close\r\n\r\n'
+        [[ $STATUS == 200 && $BODY == $'hello\n' ]] || fail "$target: $STATUS '$BODY'"
+    done
+}
+
+# bats test_tags=task:1,points:3
 @test "no escape from the root: .. in every encoding, and symlinks, never give the file" {
     make_site
     serve -r "$SITE/root"
@@ -342,6 +355,7 @@ make_site() {
     [[ $output != *SECRET* ]]
 }
 
+# bats test_tags=task:2
 @test "405 for any other well-formed method, with Allow: GET, HEAD; the connection stays open" {
     serve
     local m
@@ -538,6 +552,7 @@ make_site() {
     assert_open
 }
 
+# bats test_tags=task:2
 @test "request bodies on any method are read and thrown away: Content-Length or chunked, up to 1 MiB" {
     serve
     connect
@@ -579,6 +594,7 @@ make_site() {
     assert_closed
 }
 
+# bats test_tags=task:4,points:3
 @test "Range: one range 206 with Content-Range, unsatisfiable 416 bytes */SIZE, several: 200 whole; curl -C - resumes" {
     local root=$BATS_TEST_TMPDIR/ranges
     mkdir -p "$root"
@@ -624,6 +640,7 @@ make_site() {
     wait_for_line "$LOG" '"GET /big\.bin HTTP/1\.1" 206 70000$' >/dev/null
 }
 
+# bats test_tags=task:3,points:2
 @test "Last-Modified and a strong ETag; If-None-Match or If-Modified-Since: 304 (If-None-Match wins)" {
     local root=$BATS_TEST_TMPDIR/cond
     mkdir -p "$root"

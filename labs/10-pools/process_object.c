@@ -97,6 +97,7 @@ static void process_reaped(struct process *p, int status)
 
 static int process_is_alive(struct process *p)
 {
+    /* task 3 begin: is_alive */
     if (p->done)
         return 0;
     int status;
@@ -107,12 +108,14 @@ static int process_is_alive(struct process *p)
         return 1;
     process_reaped(p, status);
     return 0;
+    /* task 3 end */
 }
 
 /* join(timeout): timeout_ms < 0 waits for ever. Like Python, returns nothing: look at
  * is_alive() or done afterwards to learn whether it ended. */
 static void process_join(struct process *p, int timeout_ms)
 {
+    /* task 3 begin: join_timeout */
     if (p->done)
         return;
     struct pollfd pfd = {.fd = p->sentinel, .events = POLLIN};
@@ -125,6 +128,7 @@ static void process_join(struct process *p, int timeout_ms)
     if (waitpid(p->pid, &status, 0) == -1)
         die("waitpid");
     process_reaped(p, status);
+    /* task 3 end */
 }
 
 /* ---- the targets, and a "subclass" ---- */

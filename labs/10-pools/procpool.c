@@ -112,6 +112,7 @@ const pid_t *procpool_pids(const struct procpool *p)
  * every worker has exited. */
 static int collect_one(struct procpool *p)
 {
+    /* task 1 begin: collect_one */
     struct result_msg r;
     ssize_t n = read(p->result_fd, &r, sizeof r);
     if (n == -1)
@@ -122,10 +123,12 @@ static int collect_one(struct procpool *p)
         fatal("a worker sent a malformed result");
     p->slots[r.handle] = (struct slot){r.result, (int)r.worker, 1};
     return 0;
+    /* task 1 end */
 }
 
 long procpool_submit(struct procpool *p, pool_fn fn, long arg)
 {
+    /* task 1 begin: submit */
     if (p->task_fd == -1)
         fatal("procpool_submit after procpool_close");
     if (p->nslots == p->cap) {
@@ -150,10 +153,12 @@ long procpool_submit(struct procpool *p, pool_fn fn, long arg)
             fatal("every worker has exited");
     }
     return h;
+    /* task 1 end */
 }
 
 long procpool_get(struct procpool *p, long handle, int *worker)
 {
+    /* task 1 begin: get */
     if (handle < 0 || handle >= p->nslots)
         fatal("procpool_get: no task has handle %ld", handle);
     while (!p->slots[handle].done)
@@ -162,16 +167,19 @@ long procpool_get(struct procpool *p, long handle, int *worker)
     if (worker != NULL)
         *worker = p->slots[handle].worker;
     return p->slots[handle].result;
+    /* task 1 end */
 }
 
 void procpool_map(struct procpool *p, pool_fn fn, const long in[], long out[], size_t n)
 {
+    /* task 1 begin: map */
     /* Queue everything first (out[i] holds task i's handle meanwhile), then wait for the
      * results in input order, whatever order the workers finish them in. */
     for (size_t i = 0; i < n; i++)
         out[i] = procpool_submit(p, fn, in[i]);
     for (size_t i = 0; i < n; i++)
         out[i] = procpool_get(p, out[i], NULL);
+    /* task 1 end */
 }
 
 void procpool_close(struct procpool *p)
@@ -183,6 +191,7 @@ void procpool_close(struct procpool *p)
 
 void procpool_join(struct procpool *p)
 {
+    /* task 1 begin: join */
     procpool_close(p);
     /* Collect what is left first: a worker blocked on a full result pipe would never
      * exit, and waitpid() would wait for ever. End-of-file: every worker has exited. */
@@ -202,6 +211,7 @@ void procpool_join(struct procpool *p)
                   (unsigned)status);
         p->pids[w] = 0; /* reaped */
     }
+    /* task 1 end */
 }
 
 void procpool_destroy(struct procpool *p)

@@ -69,6 +69,7 @@ static void wake_all(pthread_cond_t *cond)
 
 static void *worker_main(void *arg)
 {
+    /* task 2 begin: worker_main */
     struct worker_arg *wa = arg;
     struct thrpool *p = wa->pool;
     lock(p);
@@ -90,6 +91,7 @@ static void *worker_main(void *arg)
     }
     unlock(p);
     return NULL;
+    /* task 2 end */
 }
 
 struct thrpool *thrpool_create(int nworkers)
@@ -135,6 +137,7 @@ long thrpool_submit(struct thrpool *p, thrpool_fn fn, long arg)
 
 long thrpool_get(struct thrpool *p, long handle, int *worker)
 {
+    /* task 2 begin: thrpool_get */
     lock(p);
     if (handle < 0 || handle >= p->nslots)
         fatal("thrpool_get: no task has handle %ld", handle);
@@ -145,6 +148,7 @@ long thrpool_get(struct thrpool *p, long handle, int *worker)
         *worker = p->slots[handle].worker;
     unlock(p);
     return result;
+    /* task 2 end */
 }
 
 void thrpool_map(struct thrpool *p, thrpool_fn fn, const long in[], long out[], size_t n)

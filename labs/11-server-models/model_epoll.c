@@ -57,6 +57,7 @@ static unsigned to_epoll(short events)
 
 static void serve(struct server *srv)
 {
+    /* task 2 begin: epoll_serve */
     int ep = epoll_create1(0);
     if (ep == -1)
         die("epoll_create1");
@@ -107,6 +108,7 @@ static void serve(struct server *srv)
     nconn = 0;
     if (close(ep) == -1)
         die("close");
+    /* task 2 end */
 }
 
 const struct model model_epoll = {

@@ -50,6 +50,7 @@ static int add(struct set *s, int fd, short events, struct echo_conn *c)
 
 static void serve(struct server *srv)
 {
+    /* task 1 begin: poll_serve */
     struct set s = {0};
     if (!add(&s, srv->stop_fd, POLLIN, NULL) || !add(&s, srv->fd, POLLIN, NULL))
         die("realloc");
@@ -89,6 +90,7 @@ static void serve(struct server *srv)
         echo_close(srv, s.conn[i]);
     free(s.pfd);
     free(s.conn);
+    /* task 1 end */
 }
 
 const struct model model_poll = {

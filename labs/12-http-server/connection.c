@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "deadline.h"
+#include "die.h"
 #include "files.h"
 #include "request.h"
 
@@ -173,6 +174,7 @@ static void log_request(const char *peer, const char *line, size_t len, int stat
  * and '/' stay as they are (RFC 3986), so nothing in it can break the header. */
 static void encode_path(char *out, size_t cap, const char *path)
 {
+    /* task 2 begin: encode_path */
     static const char hex[] = "0123456789ABCDEF";
     size_t o = 0;
     for (; *path != '\0' && o + 4 < cap; path++) {
@@ -187,12 +189,14 @@ static void encode_path(char *out, size_t cap, const char *path)
         }
     }
     out[o] = '\0';
+    /* task 2 end */
 }
 
 /* Does the If-None-Match list v (entity tags, or "*") hold etag? Weak comparison
  * (RFC 9110 13.1.2): a "W/" in front of a tag is ignored. */
 static int etag_matches(struct text v, const char *etag)
 {
+    /* task 3 begin: etag_matches */
     size_t len = strlen(etag), i = 0;
     while (i < v.n) {
         while (i < v.n && (v.s[i] == ' ' || v.s[i] == '\t' || v.s[i] == ','))
@@ -212,6 +216,7 @@ static int etag_matches(struct text v, const char *etag)
         i = j;
     }
     return 0;
+    /* task 3 end */
 }
 
 static int text_is(struct text t, const char *s)
@@ -304,14 +309,18 @@ static int respond(int sock, const struct request *req, int status, const char *
         }
     } else {
         if (status == 405) {
+            /* task 2 begin: allow */
             snprintf(extra, sizeof extra, "Allow: GET, HEAD\r\n");
+            /* task 2 end */
         } else if (status == 301) {
+            /* task 2 begin: location */
             /* The slashed directory, and the query as it came (request_path() allowed only
              * printable ASCII in the target, so nothing in it can break the header). */
             char where[3 * (REQ_TARGET_MAX + 2)];
             encode_path(where, sizeof where, req->path);
             snprintf(extra, sizeof extra, "Location: %s/%s%.*s\r\n", where,
                      req->query.s ? "?" : "", (int)req->query.n, req->query.s ? req->query.s : "");
+            /* task 2 end */
         }
         size_t page = strlen(st->page);
         size_t n = format_head(out, sizeof out, st, "text/html; charset=utf-8",

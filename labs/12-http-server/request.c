@@ -16,6 +16,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "die.h" /* todo(): what the handout's stubs call */
+
 /* tchar from RFC 9110 5.6.2: the characters of a method or a header name. */
 static int is_tchar(unsigned char c)
 {
@@ -159,11 +161,13 @@ int request_path(char *out, const char *target, size_t len)
         if (n == 0 || (n == 1 && seg[0] == '.')) {
             /* nothing to add */
         } else if (n == 2 && seg[0] == '.' && seg[1] == '.') {
+            /* task 1 begin: dot_dot */
             if (o == 1)
                 return 403;
             o--; /* drop the '/' after the last segment, then the segment */
             while (out[o - 1] != '/')
                 o--;
+            /* task 1 end */
         } else {
             memcpy(out + o, seg, n);
             o += n;
@@ -487,6 +491,7 @@ static long long decimal(const char *s, size_t n, size_t *i)
 
 int request_range(const char *v, size_t n, long long size, long long *first, long long *last)
 {
+    /* task 4 begin: request_range */
     if (n < 6 || strncasecmp(v, "bytes=", 6) != 0 || memchr(v, ',', n) != NULL)
         return 0; /* another unit, or several ranges: the whole file */
     size_t i = 6;
@@ -522,6 +527,7 @@ int request_range(const char *v, size_t n, long long size, long long *first, lon
     *first = a;
     *last = b;
     return 206;
+    /* task 4 end */
 }
 
 int request_date(const char *v, size_t n, long long *secs)
