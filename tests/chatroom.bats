@@ -295,7 +295,7 @@ _refusals_are() {
     start_chat
     enter alice bob carol
     say bob "Q bob"
-    expect bob OK # sent after the X to the others: they have theirs now
+    expect bob "J carol" OK # the OK is sent after the X to the others: they have theirs now
     expect alice "J bob" "J carol" "X bob"
     expect carol "X bob"
     say bob "Q bob" # gone: the name is not this address's any more
