@@ -836,6 +836,7 @@ OK 0"
     : >"$LIB/.upload-$second"
     STOPPED=("$first")
     kill -STOP "$first" # it cannot die of SIGTERM until it is continued
+    wait_for_state "$first" T # stopped now (a SIGTERM still pending with the STOP would win)
     kill -TERM "$SERVER_PID"
     wait_exit "$SERVER_PID" 3
     assert_eq "$BG_STATUS" 0
