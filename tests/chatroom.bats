@@ -79,6 +79,16 @@ _has_lines() {
     [[ -e $1 ]] && (($(wc -l <"$1") >= $2))
 }
 
+# _arrived FILE N: FILE holds N lines - or the test's chat-server has ended (a stub's TODO,
+# a crash) and what it sent before has had a second to arrive: waiting longer for more is
+# pointless then, and expect fails at once instead of after its 5 s.
+_arrived() {
+    _has_lines "$1" "$2" && return 0
+    [[ -n ${SERVER_PID:-} ]] && _ended "$SERVER_PID" || return 1
+    wait_until 1 _has_lines "$1" "$2" 2>/dev/null
+    return 0
+}
+
 # expect NAME LINE...: the next datagrams NAME receives are exactly these, in this order.
 expect() {
     local name=$1 out=$T/$1.out want n line first last
@@ -87,14 +97,14 @@ expect() {
     # which one is wrong
     first=$((SEEN[$name] + 1))
     last=$((SEEN[$name] + $#))
-    if wait_until 5 _has_lines "$out" "$last" 2>/dev/null &&
+    if wait_until 5 _arrived "$out" "$last" 2>/dev/null &&
         [[ $(sed -n "${first},${last}p" "$out") == "$(printf '%s\n' "$@")" ]]; then
         SEEN[$name]=$last
         return 0
     fi
     for want in "$@"; do
         n=$((SEEN[$name] + 1))
-        if ! wait_until 5 _has_lines "$out" "$n" 2>/dev/null; then
+        if ! wait_until 5 _arrived "$out" "$n" 2>/dev/null || ! _has_lines "$out" "$n"; then
             fail "$name got no datagram $n (expected '$want'); it got:" "$(cat "$out")"
             return 1
         fi
@@ -290,6 +300,32 @@ _refusals_are() {
     assert_readme_output "$PROTOCOL" session-log
 }
 
+# bats test_tags=task:2,points:2
+@test "Q: 'X name' to every other member, then OK to the leaver; its name is free again" {
+    start_chat
+    enter alice bob carol
+    say bob "Q bob"
+    expect bob "J carol" OK # the OK is sent after the X to the others: they have theirs now
+    expect alice "J bob" "J carol" "X bob"
+    expect carol "X bob"
+    say bob "Q bob" # gone: the name is not this address's any more
+    expect bob "ERR not logged in"
+    say bob "L bob" # free again
+    expect bob OK
+    expect alice "J bob"
+    expect carol "J bob"
+    say alice "Q alice"
+    expect alice OK
+    say carol "Q carol"
+    expect carol "X alice" OK
+    expect bob "X alice" "X carol"
+    got_nothing_else alice bob carol
+    run grep '^leave ' "$LOG"
+    assert_eq "$output" "leave bob (2 members)
+leave alice (2 members)
+leave carol (1 member)"
+}
+
 @test "impersonation: C, Q and H for someone else's name are refused, and nothing else happens" {
     start_chat
     enter alice bob
@@ -310,6 +346,32 @@ _refusals_are() {
     assert_eq "$output" 0
 }
 
+# bats test_tags=task:1,points:2
+@test "C: 'M name text' goes to every other member, never back to the sender" {
+    start_chat
+    enter alice
+    say alice "C alice anyone here?" "?" # alone: to nobody; the answer to "?" is the marker
+    expect alice "ERR unknown command"
+    enter bob carol
+    say alice "C alice hello, room"
+    expect bob "J carol" "M alice hello, room"
+    expect carol "M alice hello, room"
+    say carol "C carol hi alice" "C carol"
+    expect alice "J bob" "J carol" "M carol hi alice" "M carol "
+    expect bob "M carol hi alice" "M carol "
+    enter dave # the marker: anything sent before it has arrived
+    expect alice "J dave"
+    expect bob "J dave"
+    expect carol "J dave"
+    got_nothing_else alice bob carol
+    run grep '^message from ' "$LOG"
+    assert_eq "$output" "message from alice: 12 bytes to 0 members
+message from alice: 11 bytes to 2 members
+message from carol: 8 bytes to 2 members
+message from carol: 0 bytes to 2 members"
+}
+
+# bats test_tags=task:1
 @test "control characters in text are replaced by spaces (C and the administrator)" {
     start_chat
     enter alice bob
@@ -322,6 +384,7 @@ _refusals_are() {
     got_nothing_else alice bob
 }
 
+# bats test_tags=task:1
 @test "length: a 1024-byte datagram is forwarded, 1025 bytes (even ending in a newline) are refused" {
     start_chat
     enter alice bob
@@ -343,6 +406,7 @@ _refusals_are() {
     assert_eq "$(sed -n 2p "$T/bob.out" | wc -c)" 1025
 }
 
+# bats test_tags=task:4,points:2
 @test "the administrator's lines go to everyone as 'A <text>'; the end of stdin changes nothing" {
     open_fifo admin
     start_bg_stdin "$T/admin.in" "$T/server.out" "$P/chat-server" -p 0
@@ -381,6 +445,7 @@ _refusals_are() {
     grep -q '^refuse L from .*: room full$' "$LOG"
 }
 
+# bats test_tags=task:3,points:3
 @test "timeout: silent members are dropped oldest first; H counts, a forged H does not" {
     local secs=$((2 * TIMEOUT_SCALE))
     start_chat -t "$secs"
@@ -448,6 +513,7 @@ OK\x0a'
     ((${#lines[@]} >= 13))
 }
 
+# bats test_tags=task:1,points:2
 @test "rate limit: 20 messages a second, bursts of 40; the rest dropped, 'ERR slow down' once; -r 0 lifts it" {
     start_chat
     enter alice bob
@@ -646,6 +712,7 @@ shutdown_by() {
     wait_for_line "$LOG" '^leave bob ' >/dev/null
 }
 
+# bats test_tags=task:5,points:2
 @test "chat-client: heartbeats every -i seconds; what a hostile server sends is shown harmless" {
     # a chat-probe plays the server
     open_fifo fake
@@ -665,6 +732,9 @@ shutdown_by() {
         'ERR so sorry\n' 'A two\n\n'
     say alice "hi"
     wait_for_line "$T/fake.out" '^C alice hi$' >/dev/null
+    # all six have arrived before the sender ends: the OK among them must not look like
+    # the answer to a Q
+    wait_for_line "$T/alice.txt" '^admin: two $' >/dev/null
     close_input alice
     wait_for_line "$T/fake.out" '^Q alice$' >/dev/null
     say fake OK
@@ -674,6 +744,64 @@ shutdown_by() {
 admin: hello world
 admin: two "
     assert_eq "$(cat "$T/alice.txt.err")" "chat-client: the server says: so sorry"
+}
+
+# chat_client NAME PORT: a chat-client NAME (heartbeats every 60 s) fed from $T/NAME.in,
+# printing to $T/NAME.txt, for a chat-probe that plays the server on PORT; once it has
+# logged in (the fake answers OK), KID is its sender. Sets BG_PID.
+chat_client() {
+    local who=$1 port=$2 pid
+    open_fifo "$who"
+    start_bg_stdin "$T/$who.in" "$T/$who.txt" "$P/chat-client" -p "$port" -i 60 "$who"
+    pid=$BG_PID
+    expect fake "L $who"
+    say fake 'OK\n'
+    wait_until 5 _has_client "$pid"
+    KID=$(clients_of "$pid")
+    BG_PID=$pid
+}
+
+# bats test_tags=task:5,points:2
+@test "chat-client: the receiver shows the room, sends Q once the sender has ended, leaves last after the OK; SIGTERM and 'not logged in' end it" {
+    open_fifo fake # a chat-probe plays the server
+    start_bg_stdin "$T/fake.in" "$T/fake.out" "$P/chat-probe" -s -p 0
+    local line port pid
+    line=$(wait_for_line "$T/fake.out" '^listening on ')
+    port=${line##*:}
+    SEEN[fake]=1
+    chat_client alice "$port"
+    pid=$BG_PID
+    say fake 'J bob\n' 'M bob hi, alice\n' 'X bob\n'
+    wait_for_line "$T/alice.txt" '^bob left$' >/dev/null
+    assert_eq "$(cat "$T/alice.txt")" "bob joined
+bob: hi, alice
+bob left"
+    say alice quit
+    expect fake "Q alice"
+    wait_gone "$KID" # the sender has ended and been reaped...
+    kill -0 "$pid"   # ...and the receiver waits for the server's OK
+    say fake 'OK\n'
+    wait_exit "$pid"
+    assert_eq "$BG_STATUS" 0
+    assert_eq "$(cat "$T/alice.txt.err")" ""
+    # SIGTERM (Ctrl-C the same): the sender ends first, then Q, then the OK
+    chat_client carol "$port"
+    pid=$BG_PID
+    kill -TERM "$pid"
+    expect fake "Q carol"
+    say fake 'OK\n'
+    wait_exit "$pid"
+    assert_eq "$BG_STATUS" 0
+    [[ ! -e /proc/$KID ]]
+    # dropped by the server: "not logged in" ends both processes, no Q, exit 1
+    chat_client dave "$port"
+    pid=$BG_PID
+    say fake 'ERR not logged in\n'
+    wait_exit "$pid"
+    assert_eq "$BG_STATUS" 1
+    assert_eq "$(cat "$T/dave.txt.err")" "chat-client: the server says: not logged in"
+    [[ ! -e /proc/$KID ]]
+    got_nothing_else fake
 }
 
 @test "chat-client: SIGTERM leaves the room (exit 0); SIGKILL to the parent takes the sender along" {

@@ -13,6 +13,16 @@ setup() {
     mkdir -p "$LIB"
 }
 
+# The children of a test that stops one (SIGSTOP): killed if still stopped, whatever failed.
+STOPPED=()
+teardown() {
+    local k
+    for k in "${STOPPED[@]}"; do
+        [[ $(proc_state "$k" 2>/dev/null) == T ]] && kill -KILL "$k" 2>/dev/null
+    done
+    stop_all
+}
+
 # The sample library of the README and the demo.
 sample() {
     cp "$TOP/$DIR/sample/"* "$LIB/"
@@ -72,6 +82,7 @@ LOGLINE='^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2} 127\.0\.0\.1:[0-
     run -2 timeout 5 "$P/file-client" -p x list
 }
 
+# bats test_tags=task:5
 @test "file-client: a command with missing (or extra) arguments says its usage, on the command line and in the menu" {
     local args want
     for args in "get:get NAME [DEST]" "get a b c:get NAME [DEST]" "put:put FILE [NAME]" \
@@ -231,6 +242,35 @@ file-client: ../x: invalid name"
     log_has '\] Q: OK$' # end of input: the client said goodbye
 }
 
+# bats test_tags=task:5,points:2
+@test "the menu: a bad name, an unknown command or an ERR do not end it; quit and end of input say Q; a broken connection ends it with 1" {
+    serve
+    cd "$BATS_TEST_TMPDIR"
+    run -0 --separate-stderr bash -c 'printf "frob\n\nget ../x\nl\nquit\nlist\n" | timeout 20 "$0" -p "$1"' \
+        "$P/file-client" "$SERVER_PORT"
+    assert_eq "$stderr" "file-client: ../x: invalid name"
+    assert_eq "${lines[0]}" "connected to 127.0.0.1 port $SERVER_PORT"
+    assert_eq "${lines[1]}" "============== file server =============="
+    assert_eq "${lines[7]}" "command> frob"
+    assert_eq "${lines[8]}" "unknown command 'frob': type list, get NAME, put FILE or quit"
+    assert_eq "${lines[9]}" "============== file server =============="
+    assert_eq "${lines[*]:15}" "command>  command> get ../x command> l (no files) command> quit bye"
+    wait_until sessions_closed 1 # quit: Q
+    run -0 bash -c 'printf "list\n" | timeout 20 "$0" -p "$1"' "$P/file-client" "$SERVER_PORT"
+    assert_eq "${lines[*]: -3}" "command> list (no files) command> "
+    wait_until sessions_closed 2 # end of input: Q too
+    # A fake server: an ERR (the menu goes on), then a body cut short (the menu ends, 1).
+    printf 'ERR no such file\nOK 5\nab' >reply
+    start_server fake.out "$P/fs-probe" serve reply
+    run -1 --separate-stderr bash -c 'printf "get nope.txt\nget short\nlist\n" | timeout 20 "$0" -p "$1"' \
+        "$P/file-client" "$SERVER_PORT"
+    assert_eq "$stderr" "file-client: nope.txt: no such file
+file-client: short: download failed: the server closed the connection; nothing saved"
+    assert_eq "${lines[*]: -2}" "command> get nope.txt command> get short"
+    [[ ! -e nope.txt && ! -e short && -z $(compgen -G '.file-client-*') ]]
+}
+
+# bats test_tags=task:2
 @test "by hand with nc -C (PROTOCOL.md, README): Q closes the connection, and the end of input (Ctrl-D) then ends nc" {
     sample
     serve
@@ -270,6 +310,7 @@ OK"
     assert_readme_output "$PROTOCOL" "od"
 }
 
+# bats test_tags=task:1,points:3
 @test "L: regular, non-hidden files only, sorted bytewise; no directory, link, FIFO or control name" {
     cd "$LIB"
     printf 1 >b
@@ -306,6 +347,7 @@ empty
     assert_eq "$output" "(no files)"
 }
 
+# bats test_tags=task:2,points:2
 @test "G: through the client and raw: an empty file, a 30 MiB file checked by checksum" {
     printf 'hello\n' >"$LIB/hello.txt"
     : >"$LIB/empty"
@@ -337,6 +379,7 @@ hello"
     assert_match "$(grep 'G "big.bin"' "$OUT.err" | head -n1)" "${LOGLINE}G \"big.bin\": OK 31457280 \(31457280 bytes\)$"
 }
 
+# bats test_tags=task:2,points:2
 @test "G: missing, a directory, symlinks (inside and out), a FIFO: ERR no such file, and the connection stays" {
     printf 'hello\n' >"$LIB/hello.txt"
     mkdir "$LIB/sub"
@@ -359,6 +402,7 @@ hello"
     [[ ! -e passwd ]]
 }
 
+# bats test_tags=task:2
 @test "every invalid name of the spec is refused, by G and by P; 255 bytes is fine" {
     local n255 n256
     n255=$(printf 'a%.0s' {1..255})
@@ -425,6 +469,24 @@ seven"
     assert_eq "$(wc -c <"$LIB/limit")" 1000
 }
 
+# bats test_tags=task:3
+@test "P: an empty upload, leading zeros, exactly the limit: OK, the body, OK; the files complete, nothing hidden left" {
+    serve -m 1000
+    run -0 ask 'P empty 0\nP seven 007\nabcdefgP limit 1000\n'"$(printf 'z%.0s' {1..1000})"'Q\n'
+    assert_eq "$output" "OK
+OK
+OK
+OK
+OK
+OK
+OK"
+    [[ -f $LIB/empty && ! -s $LIB/empty ]]
+    assert_eq "$(cat "$LIB/seven")" abcdefg
+    assert_eq "$(wc -c <"$LIB/limit")" 1000
+    assert_eq "$(find "$LIB" -mindepth 1 -printf '%f\n' | sort | paste -sd' ')" "empty limit seven"
+}
+
+# bats test_tags=task:3,points:2
 @test "P: 30 MiB through the client by checksum; names with spaces; replacing; a symlink is replaced, not followed" {
     head -c $((30 * 1024 * 1024)) /dev/urandom >"$BATS_TEST_TMPDIR/big.bin"
     printf 'outside\n' >"$BATS_TEST_TMPDIR/outside.txt"
@@ -450,6 +512,7 @@ seven"
     no_upload_left
 }
 
+# bats test_tags=task:3
 @test "P: an upload cut off mid-body leaves nothing, no partial file, no temporary file" {
     serve
     run -0 ask "P cut 1000\n$(printf 'y%.0s' {1..500})"
@@ -461,6 +524,7 @@ seven"
     assert_eq "$output" "OK 0"
 }
 
+# bats test_tags=task:3
 @test "P: two concurrent uploads of one name: each complete, the later rename wins, never a mix" {
     head -c 100000 /dev/urandom >"$BATS_TEST_TMPDIR/A"
     head -c 100000 /dev/urandom >"$BATS_TEST_TMPDIR/B"
@@ -671,6 +735,7 @@ assert_between() {
     log_has 'P "stall" 100: upload abandoned, nothing stored: idle timeout$'
 }
 
+# bats test_tags=task:3
 @test "a write error (file too large for RLIMIT_FSIZE): ERR, the temporary file removed, the connection usable" {
     head -c $((2 * 1024 * 1024)) /dev/zero >"$BATS_TEST_TMPDIR/2m"
     start_server "$OUT" bash -c 'ulimit -f 1024 && exec "$0" "$@"' "$P/file-server" -p 0 -r "$LIB"
@@ -756,6 +821,38 @@ OK 0"
     kill -INT "$SERVER_PID"
     wait_exit "$SERVER_PID" 2
     assert_eq "$BG_STATUS" 0
+}
+
+# bats test_tags=task:4,points:3
+@test "stop: SIGTERM ends every child (SIGKILL after the grace for a stopped one), reaps all, removes their uploads, exits 0" {
+    serve
+    local a b kids first second
+    exec {a}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    exec {b}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    wait_until kids_are 2
+    mapfile -t kids < <(children_of "$SERVER_PID")
+    first=${kids[0]} second=${kids[1]}
+    : >"$LIB/.upload-$first" # as if both were in the middle of an upload
+    : >"$LIB/.upload-$second"
+    STOPPED=("$first")
+    kill -STOP "$first" # it cannot die of SIGTERM until it is continued
+    wait_for_state "$first" T # stopped now (a SIGTERM still pending with the STOP would win)
+    kill -TERM "$SERVER_PID"
+    wait_exit "$SERVER_PID" 3
+    assert_eq "$BG_STATUS" 0
+    [[ ! -e /proc/$first && ! -e /proc/$second ]]
+    [[ -z $(ls -A "$LIB") ]]
+    log_has ' - \[[0-9]+\] got SIGTERM: stopping 2 clients$'
+    log_has " child $first was killed by signal 9 \(Killed\); removed its partial upload$"
+    log_has " child $second was killed by signal 15 \(Terminated\); removed its partial upload$"
+    log_has ' - \[[0-9]+\] stopped$'
+    assert_eq "$(grep -c 'stopped$' "$OUT.err")" 1
+    exec {a}>&- {b}>&-
+    serve
+    kill -INT "$SERVER_PID"
+    wait_exit "$SERVER_PID" 2
+    assert_eq "$BG_STATUS" 0
+    log_has ' - \[[0-9]+\] got SIGINT: stopping 0 clients$'
 }
 
 @test "the client: a download cut short leaves nothing; a hostile server's names are not used" {

@@ -180,6 +180,7 @@ static noreturn void sender(int sock, const char *name, int death_w)
  * exit status. */
 static int receiver(int sock, const char *name, pid_t child, int death_r, long hb_ms)
 {
+    /* task 5 begin: receiver */
     int sender_alive = 1, acked = 0, failed = 0, gone = 0;
     long long now = now_ms(), next_hb = now + hb_ms, leave_by = 0;
     while (sender_alive || !(acked || gone || now >= leave_by)) {
@@ -242,6 +243,7 @@ static int receiver(int sock, const char *name, pid_t child, int death_r, long h
     if (!acked && !gone)
         fprintf(stderr, "%s: the server did not confirm that we left\n", progname());
     return acked && !failed && !gone ? 0 : 1;
+    /* task 5 end */
 }
 
 int main(int argc, char *argv[])

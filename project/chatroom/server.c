@@ -273,6 +273,53 @@ static int may_speak(const struct server *s, struct member *m, long long now)
     return 1;
 }
 
+/* C from member i: "M <name> <text>" to every member but the sender (no echo), within
+ * the rate limit. */
+static void say(struct server *s, int i, const struct request *req,
+                const struct sockaddr_storage *from)
+{
+    /* task 1 begin: say */
+    long long now = now_ms();
+    struct member *m = &s->room.slot[i];
+    members_touch(&s->room, i, now);
+    if (!may_speak(s, m, now)) { /* too fast: dropped; told so at most once a second */
+        int tell = now - m->slowed_ms >= 1000;
+        if (tell)
+            m->slowed_ms = now;
+        refuse(s, from, 'C', "slow down", tell);
+        return;
+    }
+    /* "M name text" is exactly as long as the "C name text" that brought it */
+    char msg[CHAT_MAX_DGRAM + 1];
+    int len = snprintf(msg, sizeof msg, "M %s %s", req->name, req->text);
+    int n = broadcast(s, i, msg, (size_t)len);
+    event("message from %s: %zu bytes to %d %s", req->name, req->text_len, n,
+          members_word(n));
+    /* task 1 end */
+}
+
+/* Q from member i: it leaves; "X <name>" to the others, then OK to it. */
+static void leave(struct server *s, int i, const struct request *req,
+                  const struct sockaddr_storage *from)
+{
+    /* task 2 begin: leave */
+    members_remove(&s->room, i);
+    char msg[CHAT_MAX_NAME + 3];
+    int len = snprintf(msg, sizeof msg, "X %s", req->name);
+    broadcast(s, -1, msg, (size_t)len);
+    event("leave %s (%d %s)", req->name, s->room.count, members_word(s->room.count));
+    send_to(s, from, "OK", 2); /* last, as for L */
+    /* task 2 end */
+}
+
+/* H from member i: still here. */
+static void heartbeat(struct server *s, int i)
+{
+    /* task 3 begin: heartbeat */
+    members_touch(&s->room, i, now_ms()); /* nothing else to do */
+    /* task 3 end */
+}
+
 /* C, Q and H: only from the address the name logged in from. */
 static void member_request(struct server *s, const struct request *req,
                            const struct sockaddr_storage *from)
@@ -282,35 +329,15 @@ static void member_request(struct server *s, const struct request *req,
         refuse(s, from, req->cmd, "not logged in", 1);
         return;
     }
-    char msg[CHAT_MAX_DGRAM + 1];
-    int len, n;
-    long long now = now_ms();
-    struct member *m = &s->room.slot[i];
     switch (req->cmd) {
     case 'C':
-        members_touch(&s->room, i, now);
-        if (!may_speak(s, m, now)) { /* too fast: dropped; told so at most once a second */
-            int tell = now - m->slowed_ms >= 1000;
-            if (tell)
-                m->slowed_ms = now;
-            refuse(s, from, 'C', "slow down", tell);
-            break;
-        }
-        /* "M name text" is exactly as long as the "C name text" that brought it */
-        len = snprintf(msg, sizeof msg, "M %s %s", req->name, req->text);
-        n = broadcast(s, i, msg, (size_t)len);
-        event("message from %s: %zu bytes to %d %s", req->name, req->text_len, n,
-              members_word(n));
+        say(s, i, req, from);
         break;
     case 'Q':
-        members_remove(&s->room, i);
-        len = snprintf(msg, sizeof msg, "X %s", req->name);
-        broadcast(s, -1, msg, (size_t)len);
-        event("leave %s (%d %s)", req->name, s->room.count, members_word(s->room.count));
-        send_to(s, from, "OK", 2); /* last, as for L */
+        leave(s, i, req, from);
         break;
     case 'H':
-        members_touch(&s->room, i, now_ms()); /* still here: nothing else to do */
+        heartbeat(s, i);
         break;
     }
 }
@@ -367,11 +394,13 @@ static void read_datagrams(struct server *s)
  * one too (the protocol says every line typed is sent). */
 static void admin_says(struct server *s)
 {
+    /* task 4 begin: admin_says */
     char msg[CHAT_MAX_DGRAM + 1] = "A ";
     sanitize(msg + 2, s->admin, s->admin_len);
     int n = broadcast(s, -1, msg, 2 + s->admin_len);
     event("admin: %zu bytes to %d %s", s->admin_len, n, members_word(n));
     s->admin_len = 0;
+    /* task 4 end */
 }
 
 /* Standard input is readable: take what is there, line by line. Returns 0 at end of input
@@ -403,6 +432,20 @@ static int read_admin(struct server *s)
     return 1;
 }
 
+/* Member i has been silent for the timeout: it is dropped, and the others get
+ * "X <name>". */
+static void drop(struct server *s, int i)
+{
+    /* task 3 begin: drop */
+    char msg[CHAT_MAX_NAME + 3];
+    int len = snprintf(msg, sizeof msg, "X %s", s->room.slot[i].name);
+    members_remove(&s->room, i);
+    int n = broadcast(s, -1, msg, (size_t)len);
+    event("drop %s: silent for %ld s, told %d %s", msg + 2, s->timeout_s, n,
+          members_word(n));
+    /* task 3 end */
+}
+
 /* Drop every member silent for the timeout, and end a second of refusals that is over;
  * returns how long poll() may sleep (ms, or -1 for "until something happens"). */
 static int expire(struct server *s)
@@ -417,12 +460,7 @@ static int expire(struct server *s)
             int due = (int)(limit - idle); /* at most 86400000: fits an int */
             return wait == -1 || due < wait ? due : wait;
         }
-        char msg[CHAT_MAX_NAME + 3];
-        int len = snprintf(msg, sizeof msg, "X %s", s->room.slot[i].name);
-        members_remove(&s->room, i);
-        int n = broadcast(s, -1, msg, (size_t)len);
-        event("drop %s: silent for %ld s, told %d %s", msg + 2, s->timeout_s, n,
-              members_word(n));
+        drop(s, i);
     }
     return wait;
 }

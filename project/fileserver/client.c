@@ -59,6 +59,7 @@ static const char *command_arg(const char *line, const char *cmd)
 
 static int menu(void)
 {
+    /* task 5 begin: menu */
     int echo = !isatty(STDIN_FILENO); /* typed commands are not echoed from a pipe */
     char *line = NULL;
     size_t cap = 0;
@@ -101,6 +102,7 @@ static int menu(void)
     }
     free(line);
     return rc;
+    /* task 5 end */
 }
 
 static void usage(void)

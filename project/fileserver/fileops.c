@@ -25,6 +25,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "die.h"
+
 int library_open(struct library *lib, const char *root)
 {
     if (mkdir(root, 0755) == -1 && errno != EEXIST)
@@ -43,6 +45,7 @@ void library_close(struct library *lib)
 /* Listed: not hidden, no control character, a regular file (a symbolic link is not). */
 static int listable(int dirfd, const char *name)
 {
+    /* task 1 begin: listable */
     if (name[0] == '.')
         return 0;
     for (const unsigned char *p = (const unsigned char *)name; *p; p++)
@@ -52,12 +55,15 @@ static int listable(int dirfd, const char *name)
     if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
         return 0; /* removed since readdir saw it */
     return S_ISREG(st.st_mode);
+    /* task 1 end */
 }
 
 /* strcmp compares bytes as unsigned char: a bytewise order, the same in every locale. */
 static int by_bytes(const void *a, const void *b)
 {
+    /* task 1 begin: by_bytes */
     return strcmp(*(char *const *)a, *(char *const *)b);
+    /* task 1 end */
 }
 
 void library_free_list(char **names, size_t count)
@@ -84,6 +90,8 @@ int library_list(struct library *lib, char ***names, size_t *count)
     struct dirent *e;
     errno = 0;
     while ((e = readdir(dir)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue; /* the directory itself and its parent */
         if (!listable(lib->dirfd, e->d_name))
             continue;
         if (n == cap) {
@@ -117,6 +125,7 @@ fail:;
 
 int library_get(struct library *lib, const char *name, uint64_t *size)
 {
+    /* task 2 begin: library_get */
     int fd = openat(lib->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK);
     if (fd == -1)
         return -1; /* ELOOP for a symbolic link */
@@ -134,6 +143,7 @@ int library_get(struct library *lib, const char *name, uint64_t *size)
     }
     *size = (uint64_t)st.st_size;
     return fd;
+    /* task 2 end */
 }
 
 static void upload_name(char *buf, size_t len, pid_t pid)
@@ -143,25 +153,30 @@ static void upload_name(char *buf, size_t len, pid_t pid)
 
 int library_put_begin(struct library *lib, struct upload *up)
 {
+    /* task 3 begin: put_begin */
     upload_name(up->tmpname, sizeof up->tmpname, getpid());
     /* A file of that name can only be the leftover of a dead process with our pid. */
     if (unlinkat(lib->dirfd, up->tmpname, 0) == -1 && errno != ENOENT)
         return -1;
     up->fd = openat(lib->dirfd, up->tmpname, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
     return up->fd == -1 ? -1 : 0;
+    /* task 3 end */
 }
 
 void library_put_abort(struct library *lib, struct upload *up)
 {
+    /* task 3 begin: put_abort */
     if (up->fd == -1)
         return;
     close(up->fd);
     up->fd = -1;
     unlinkat(lib->dirfd, up->tmpname, 0);
+    /* task 3 end */
 }
 
 int library_put_commit(struct library *lib, struct upload *up, const char *name)
 {
+    /* task 3 begin: put_commit */
     /* Durable before visible: the data reaches the disk first, then the name. */
     int rc = fsync(up->fd);
     int saved = errno;
@@ -180,6 +195,7 @@ int library_put_commit(struct library *lib, struct upload *up, const char *name)
         return -1;
     }
     return fsync(lib->dirfd); /* the directory entry itself: the rename */
+    /* task 3 end */
 }
 
 int library_remove_upload(struct library *lib, pid_t pid)

@@ -153,6 +153,7 @@ static int do_list(struct session *s)
 /* G: "OK <size>" and the bytes, or "ERR no such file". */
 static int do_get(struct session *s, const struct request *r, const char *what)
 {
+    /* task 2 begin: do_get */
     char name[PROTO_MAX_NAME + 1];
     copy_name(name, r);
     uint64_t size;
@@ -181,6 +182,7 @@ static int do_get(struct session *s, const struct request *r, const char *what)
     log_event(s->peer, "%s: OK %llu, then the transfer failed: %s", what,
               (unsigned long long)size, s->why);
     return -1;
+    /* task 2 end */
 }
 
 /* P: "OK" (go ahead), the bytes into a hidden file, then "OK" once it is in place. */
