@@ -88,8 +88,9 @@ int library_list(struct library *lib, char ***names, size_t *count)
     char **v = NULL;
     size_t n = 0, cap = 0;
     struct dirent *e;
-    errno = 0;
-    while ((e = readdir(dir)) != NULL) {
+    /* errno = 0 before every readdir(), the skipped entries' too: a file removed since
+     * readdir() saw it leaves ENOENT behind, which must not read as readdir's error. */
+    for (errno = 0; (e = readdir(dir)) != NULL; errno = 0) {
         if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
             continue; /* the directory itself and its parent */
         if (!listable(lib->dirfd, e->d_name))
@@ -105,7 +106,6 @@ int library_list(struct library *lib, char ***names, size_t *count)
         if ((v[n] = strdup(e->d_name)) == NULL)
             goto fail;
         n++;
-        errno = 0;
     }
     if (errno != 0) /* readdir returns NULL at the end and on an error: errno tells */
         goto fail;
