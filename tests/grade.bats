@@ -11,7 +11,7 @@
 # shellcheck disable=SC2154  # output, lines: set by bats' run
 load helpers
 
-JOBS=4 # concurrent gradings: they mostly sleep on the programs under test
+JOBS=6 # concurrent gradings: they mostly sleep on the programs under test
 
 # grade_tree DIR NAME [LAB...]: grade DIR (a handout copy) into $W/NAME.out, results in
 # $W/NAME/ (summary.tsv, grade.json).
@@ -80,10 +80,12 @@ setup_file() {
     else
         pool grade_tree "$H" handout # the whole handout, as a student's `make grade` at the top
     fi
-    for unit in "${UNITS[@]}"; do
+    # The longest gradings first (the capstones, then the later labs), so that no long one
+    # starts last and runs alone: the proof takes about the total divided by JOBS.
+    local -a longest_first
+    mapfile -t longest_first < <(printf '%s\n' "${UNITS[@]}" | sort -r)
+    for unit in "${longest_first[@]}"; do
         pool grade_tree "$TOP" "reference-${unit##*/}" "$unit"
-    done
-    for unit in "${UNITS[@]}"; do
         while IFS=$'\t' read -r n _; do
             pool restore "$unit" "$n"
         done < <(awk -F'\t' -v u="$unit" '$1 == "task" && $2 == u { print $3 }' "$H/grade-manifest.tsv")
