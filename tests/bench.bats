@@ -394,10 +394,12 @@ threads,thread pool"
     local out=$BATS_TEST_TMPDIR/out
     run -0 --separate-stderr timeout 120 "$RUN" -q -o "$out" fileserver
     # The limits, measured in the same run: the zero-copy and the copying pair for GET, the
-    # disk's write+fsync for PUT, raw TCP for PUT's network half; every row with 0 errors.
+    # disk written as the server writes it (write+writeback+fsync) for PUT, and the plain
+    # write+fsync beside it, raw TCP for PUT's network half; every row with 0 errors.
     local g
     for g in 'GET [0-9]+ MiB,zero-copy pair' 'GET [0-9]+ MiB copying,copying pair' \
-        'PUT [0-9]+ MiB,write\+fsync' 'PUT [0-9]+ MiB network,raw TCP' 'PUT [0-9]+ MiB,file-server'; do
+        'PUT [0-9]+ MiB,write\+writeback\+fsync' 'PUT [0-9]+ MiB,write\+fsync' \
+        'PUT [0-9]+ MiB network,raw TCP' 'PUT [0-9]+ MiB,file-server'; do
         grep -qE "^$g,[0-9.]+,0$" "$out/fileserver.csv" || fail "no row /$g/ with 0 errors"
     done
     grep -q '^# note: space: this run needs [0-9]* MiB free' "$out/fileserver.csv" || fail "no space note"

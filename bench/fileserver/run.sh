@@ -10,11 +10,12 @@
 #                       to memory, against the copying pair (tcp_raw -f: read() the file,
 #                       write() it, the receiver read()s into memory);
 #   PUT <big>           file-server and -C (the upload fsync'd, renamed) against the disk:
-#                       disk_write, write() of the same size then fsync(), timed whole, on
-#                       the same file system;
+#                       disk_write -w, write() of the same size with the writeback streamed
+#                       as the server does it, then fsync(), timed whole, on the same file
+#                       system; and disk_write without -w (write, then one fsync) beside it;
 #   PUT <big> network   the same upload against the network half: raw TCP memory to memory,
 #                       and raw TCP into a file (no fsync);
-#   PUT <big> tmpfs     the upload into /dev/shm against disk_write there (if /dev/shm is
+#   PUT <big> tmpfs     the upload into /dev/shm against disk_write -w there (if /dev/shm is
 #                       another file system with room);
 #   N x GET <small>     N clients download the small file at once into files, each checked
 #                       (size, cmp) after the clock stops; file-server, then nginx+curl.
@@ -277,14 +278,14 @@ fi
 echo "# note: files on $fstype ($dir); $each; errors: failed transfers, short files, downloads that differ from the original"
 echo "# note: GET: the limit is the zero-copy pair (tcp_raw -z: the sender sendfile()s the same file, the receiver splice()s into /dev/null, as file-client get NAME /dev/null does)"
 echo "# note: GET copying: the limit for read()/write() is the copying pair (tcp_raw -f: read() the file and write() it; the receiver read()s into memory, all that -C's write() to /dev/null costs); raw TCP: memory to memory"
-echo "# note: PUT: from the client's start to the server's final OK (fsync'd, renamed); its limit is the disk: write+fsync (disk_write: the same size in 1 MiB write()s then fsync(), timed whole, same file system); target: PUT >= 0.80x of it"
+echo "# note: PUT: from the client's start to the server's final OK (fsync'd, renamed); its limit is the disk written the way the server writes: write+writeback+fsync (disk_write -w: the same size in 1 MiB write()s, sync_file_range() every 8 MiB and fallocate() 8 MiB ahead as file-server does, then fsync(), timed whole, same file system); target: PUT >= 0.80x of it. write+fsync: the same without the streamed writeback (one fsync() at the end writes nearly everything)"
 echo "# note: PUT network: the network half of an upload: raw TCP memory to memory, and into a file without fsync (the page cache only)"
 [[ -n $nginx_port ]] ||
     echo "# note: nginx or curl is not installed (or nginx did not start): no nginx+curl rows"
 [[ -n $iperf_port ]] ||
     echo "# note: iperf3 is not installed (or did not start): no iperf3 row"
 if [[ -n $port_shm ]]; then
-    echo "# note: PUT tmpfs: the library on $shm, against disk_write there; fsync has nothing to do, but every stored 4 KiB page is a new one"
+    echo "# note: PUT tmpfs: the library on $shm, against disk_write -w there; fsync has nothing to do, but every stored 4 KiB page is a new one"
 else
     echo "# note: no PUT tmpfs rows: $shm is missing, is the file system of $dir, or has less than $((big + 64)) MiB free"
 fi
@@ -303,6 +304,8 @@ for ((r = 0; r < reps; r++)); do
     [[ -z $iperf_port ]] || ref "$G2,iperf3" iperf
 
     sync
+    ref "$P1,write+writeback+fsync" "$refdir/disk_write" -w -C -n "$big" "$tmp/dst/disk"
+    sync
     ref "$P1,write+fsync" "$refdir/disk_write" -C -n "$big" "$tmp/dst/disk"
     sync
     timed "$P1,file-server" "$bigbytes" "$tmp/lib/up" client -p "$port_zc" put "$tmp/lib/big" up
@@ -315,7 +318,7 @@ for ((r = 0; r < reps; r++)); do
     record "$P2,file-server" "$put_value" "$put_errors"
 
     if [[ -n $port_shm ]]; then
-        ref "$P3,write+fsync" "$refdir/disk_write" -C -n "$big" "$shmlib/disk"
+        ref "$P3,write+writeback+fsync" "$refdir/disk_write" -w -C -n "$big" "$shmlib/disk"
         timed "$P3,file-server" "$bigbytes" "$shmlib/up" client -p "$port_shm" put "$tmp/lib/big" up
     fi
 
