@@ -284,8 +284,10 @@ int main(int argc, char *argv[])
     if (close(release[0]) == -1)
         die("close");
 
-    /* 4. daemon=True: detached; main returns without joining it */
-    struct thread d = {.run = thread_run, .target = forever, .name = "daemon", .daemon = 1};
+    /* 4. daemon=True: detached; main returns without joining it. Its object is static:
+     * the thread uses it (t->run, t->target) until the process ends, after main's frame -
+     * where a local would live - is gone and reused by exit(). */
+    static struct thread d = {.run = thread_run, .target = forever, .name = "daemon", .daemon = 1};
     thread_start(&d);
     list_threads();
     printf("main: returning; exit() ends the daemon thread with the process\n");
