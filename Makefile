@@ -11,7 +11,7 @@
 #   make bench           run the benchmarks in bench/ (never part of make test); it says
 #                        first how long it will take (over 10 minutes on 2 cores);
 #                        QUICK=1: the class run, about a tenth of the work and 2 runs
-#                        each (under 2 minutes); results in bench/results/
+#                        each (about 2 minutes); results in bench/results/
 #   make fuzz            run every libFuzzer target (FUZZERS in a folder's Makefile) for
 #                        FUZZ_SECONDS each (default 60); needs clang
 #   make handout         the students' copy: build/handout/posix-labs/ and a tarball, every

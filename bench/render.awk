@@ -165,7 +165,7 @@ function md(   gi, vi, i, e) {
             printf "%s %s / %s (%s)", (i > 1 ? ";" : ""), gname[failg[i]], vname[failg[i], failv[i]], plural(errs[failg[i], failv[i]], "error")
         printf ".\n\n"
     }
-    printf "![%s](%s.svg)\n", xml(name), name
+    printf "![%s: a bar chart of the medians, group by group](%s.svg)\n", xml(name), name
 }
 
 # --- SVG ---------------------------------------------------------------------------------

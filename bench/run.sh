@@ -5,7 +5,7 @@
 # Usage: bench/run.sh [-q | -c] [-r RUNS] [-o DIR] [NAME...]     (make bench runs them all)
 #   NAME     a folder bench/NAME/ with an executable run.sh (default: every such folder)
 #   -q       quick: tiny sizes, one run (what tests/bench.bats uses); also BENCH_QUICK=1
-#   -c       class: about a tenth of the work, 2 runs, the suite in under 2 minutes (make
+#   -c       class: about a tenth of the work, 2 runs, the suite in about 2 minutes (make
 #            bench QUICK=1); also BENCH_SCALE=class
 #   -r RUNS  runs of each benchmark (default 5, class 2, quick 1); the tables show the
 #            median, the min-max and the spread
@@ -32,7 +32,7 @@ out=$here/results
 # (full: measured by the run of 2026-12-08, 27 minutes for 5 runs of all nine)
 # scale: used when bench/NAME/run.sh has no "# duration: N s a run, class M s" line.
 declare -A full_s=([gil]=7 [pools]=2 [http]=84 [servers]=108 [ipc]=24 [ipc-lat]=6 [spawn]=9 [fileserver]=72 [chatroom]=24)
-declare -A class_s=([gil]=2 [pools]=1 [http]=10 [servers]=3 [ipc]=3 [ipc-lat]=1 [spawn]=1 [fileserver]=5 [chatroom]=2)
+declare -A class_s=([gil]=2 [pools]=1 [http]=23 [servers]=8 [ipc]=3 [ipc-lat]=1 [spawn]=2 [fileserver]=11 [chatroom]=5)
 
 usage() { sed -n '5,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 all_benchmarks() {

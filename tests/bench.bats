@@ -64,7 +64,7 @@ Machine: test machine. Each value is the median of 3 runs, with the min-max besi
 
 - first note
 
-![demo](demo.svg)
+![demo: a bar chart of the medians, group by group](demo.svg)
 MD
     assert_output_file "$BATS_TEST_TMPDIR/want.md"
     assert_eq "$stderr" ""

@@ -11,7 +11,8 @@ setup() {
 
 # Every Markdown file of the tree, relative to ROOT.
 sheets() {
-    (cd "$ROOT" && find . \( -name .git -o -name build -o -name .tools \) -prune -o \
+    # (bench/results: what bench/run.sh writes, git-ignored, not a sheet)
+    (cd "$ROOT" && find . \( -name .git -o -name build -o -name .tools -o -path ./bench/results \) -prune -o \
         -name '*.md' -print | sed 's|^\./||' | sort)
 }
 

@@ -24,7 +24,7 @@
 # transfers, short files, downloads that differ from the original.
 #
 # Sizes: default 1 GiB and 10 MiB files, 50 clients, 3 repetitions; BENCH_SCALE=class
-# 128 MiB and 2 MiB, 50 clients, 5 repetitions; BENCH_QUICK=1 (the tests) 8 MiB and 1 MiB,
+# 64 MiB and 2 MiB, 50 clients, 2 repetitions; BENCH_QUICK=1 (the tests) 8 MiB and 1 MiB,
 # 5 clients, 1 repetition. BENCH_REPS overrides the repetitions.
 #
 # The files live in a temporary directory in $TMPDIR (/tmp: the disk, where a file server
@@ -43,7 +43,7 @@ done
 if [[ ${BENCH_QUICK:-0} == 1 ]]; then
     big=8 small=1 nclients=5 reps=1
 elif [[ ${BENCH_SCALE:-full} == class ]]; then
-    big=128 small=2 nclients=50 reps=5
+    big=64 small=2 nclients=50 reps=2
 else
     big=1024 small=10 nclients=50 reps=3
 fi
