@@ -31,3 +31,11 @@ long long now_ms(void)
         die("clock_gettime");
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
+
+double now_s(void)
+{
+    struct timespec t;
+    if (clock_gettime(CLOCK_MONOTONIC, &t) == -1)
+        die("clock_gettime");
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}

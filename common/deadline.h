@@ -19,4 +19,7 @@ long ms_between(const struct timespec *from, const struct timespec *to);
 /* Milliseconds on the monotonic clock (which never jumps when someone sets the date). */
 long long now_ms(void);
 
+/* Seconds on the monotonic clock, with the nanoseconds as a fraction: for timing a run. */
+double now_s(void);
+
 #endif

@@ -29,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 
 #define CHUNK (8LL << 20) /* writeback started, and space reserved ahead, 8 MiB at a time */
@@ -81,9 +82,7 @@ int main(int argc, char *argv[])
         buf[i] = (unsigned char)(x >> 16);
     }
 
-    struct timespec t0, t1;
-    if (clock_gettime(CLOCK_MONOTONIC, &t0) == -1)
-        die("clock_gettime");
+    double t0 = now_s();
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
     if (fd == -1)
         die("open %s", path);
@@ -110,12 +109,10 @@ int main(int argc, char *argv[])
     }
     if (fsync(fd) == -1)
         die("fsync %s", path);
-    if (clock_gettime(CLOCK_MONOTONIC, &t1) == -1)
-        die("clock_gettime");
+    double secs = now_s() - t0;
     if (close(fd) == -1 || unlink(path) == -1)
         die("%s", path);
     free(buf);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     if (csv)
         printf("%.1f\n", (double)total / secs / 1e6);
     else

@@ -41,6 +41,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 
 enum mech { MEMCPY, PIPE, SOCKETPAIR, MQUEUE, SHM, TCP, UDP, NMECH };
@@ -132,14 +133,6 @@ static void pin(int cpu)
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) == -1)
         sys_fail("sched_setaffinity");
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-        die("clock_gettime");
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- making and closing a channel (before fork, and each side's half after it) ---- */
@@ -528,7 +521,7 @@ static double memcpy_mbs(const struct params *pp)
     for (int pass = 0; pass < 2; pass++) {
         long n = pass == 0 ? warmup_count(pp->msgs) : pp->msgs;
         if (pass == 1)
-            t0 = now();
+            t0 = now_s();
         for (long i = 0; i < n; i++) {
             stamp(src, (uint64_t)i);
             memcpy(dst, src, pp->size);
@@ -538,7 +531,7 @@ static double memcpy_mbs(const struct params *pp)
                 fatal("memcpy: message %ld came out wrong", i);
         }
     }
-    double secs = now() - t0;
+    double secs = now_s() - t0;
     return (double)pp->size * (double)pp->msgs / secs / 1e6;
 }
 
@@ -603,11 +596,11 @@ static double bandwidth(enum mech m, const struct params *pp)
     for (int pass = 0; pass < 2; pass++) {
         long n = pass == 0 ? warmup_count(pp->msgs) : pp->msgs;
         if (pass == 1)
-            t0 = now();
+            t0 = now_s();
         chan_send(&c, 0, &b, 1);
         recv_pass(&c, msg, want, pp->size, n, pass == 0);
     }
-    t1 = now();
+    t1 = now_s();
     chan_send(&c, 0, &b, 1);
     finish_child(&c);
     return (double)pp->size * (double)pp->msgs / (t1 - t0) / 1e6;
@@ -636,7 +629,7 @@ static double latency(enum mech m, const struct params *pp)
     double t0 = 0;
     for (long i = 0; i < w + pp->trips; i++) {
         if (i == w)
-            t0 = now();
+            t0 = now_s();
         unsigned char b = (unsigned char)(i * 7 + 1), back;
         chan_send(&c, 0, &b, 1);
         chan_recv(&c, 0, &back, 1);
@@ -644,7 +637,7 @@ static double latency(enum mech m, const struct params *pp)
             fail("data check failed: %s: round trip %ld came back as 0x%02x, not 0x%02x",
                  mech_name[m], i, back, b);
     }
-    double secs = now() - t0;
+    double secs = now_s() - t0;
     unsigned char done = 'd';
     chan_send(&c, 0, &done, 1);
     finish_child(&c);

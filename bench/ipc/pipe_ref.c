@@ -26,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "die.h"
 
 #define MAXSIZE (1 << 20)
@@ -41,14 +42,6 @@ static void pin(int cpu, int child)
             die_child("sched_setaffinity");
         die("sched_setaffinity");
     }
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    if (clock_gettime(CLOCK_MONOTONIC, &ts) == -1)
-        die("clock_gettime");
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* The writer: for each pass, wait for "go", then write `bytes` from buf in SIZE pieces. */
@@ -141,7 +134,7 @@ int main(int argc, char *argv[])
     double t0 = 0;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1)
-            t0 = now();
+            t0 = now_s();
         if (write(go[1], "g", 1) != 1)
             die("write go");
         for (long long got = 0; got < bytes[pass];) {
@@ -156,7 +149,7 @@ int main(int argc, char *argv[])
             got += r;
         }
     }
-    double secs = now() - t0;
+    double secs = now_s() - t0;
     int status;
     while (waitpid(pid, &status, 0) == -1)
         if (errno != EINTR)
