@@ -1,6 +1,6 @@
 # bench/render.awk - turn a benchmark's CSV rows into a terminal table, Markdown or SVG.
 #
-# Usage: awk -v fmt=text|md|svg -v name=NAME -v machine="..." -v runs=N -f render.awk DATA
+# Usage: awk -v fmt=text|md|svg|tsv -v name=NAME -v machine="..." -v runs=N -f render.awk DATA
 #
 # DATA is what bench/NAME/run.sh printed, once per repetition, concatenated:
 #   # title: what the benchmark shows          (the first of each key counts)
@@ -104,7 +104,17 @@ END {
         }
     }
     if (fmt == "text") text(); else if (fmt == "md") md(); else if (fmt == "svg") svg()
-    else { print "render.awk: fmt must be text, md or svg" > "/dev/stderr"; exit 1 }
+    else if (fmt == "tsv") tsv()
+    else { print "render.awk: fmt must be text, md, svg or tsv" > "/dev/stderr"; exit 1 }
+}
+
+# tsv: one line per cell, for bench/compare.sh: group, variant, median, vs, spread, errors
+# (tab-separated; vs and spread as in the table, "-" where there is none).
+function tsv(   gi, vi) {
+    for (gi = 1; gi <= ng; gi++)
+        for (vi = 1; vi <= nv[gi]; vi++)
+            printf "%s\t%s\t%s\t%s\t%s\t%d\n", gname[gi], vname[gi, vi], med[gi, vi],
+                ratio(gi, vi), spread(gi, vi, ""), errs[gi, vi]
 }
 
 function plural(k, word) { return k " " word (k == 1 ? "" : "s") }

@@ -16,6 +16,8 @@
 # It says first how long it will take (each benchmark's "# duration:" line, else a table
 # below) and, at the end, how long it took. Exit status 1 if a benchmark failed or
 # reported errors (the 4th field of its rows), naming them; 2 for bad usage.
+# Before each benchmark (not in quick runs) it syncs and waits, at most 20 s, for the CPUs
+# to be idle; each table notes the steal time while it ran (other virtual machines' work).
 # The contract with a benchmark is in bench/README.md: bench/NAME/run.sh prints CSV rows
 # "group,variant,value[,errors]" and "# key: value" lines; this script repeats it, and
 # bench/render.awk computes the statistics and draws the table, the Markdown and the SVG.
@@ -34,7 +36,7 @@ out=$here/results
 declare -A full_s=([gil]=7 [pools]=2 [http]=84 [servers]=108 [ipc]=24 [ipc-lat]=6 [spawn]=9 [fileserver]=72 [chatroom]=24)
 declare -A class_s=([gil]=2 [pools]=1 [http]=23 [servers]=8 [ipc]=3 [ipc-lat]=1 [spawn]=2 [fileserver]=11 [chatroom]=5)
 
-usage() { sed -n '5,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '5,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 all_benchmarks() {
     local d
     for d in "$here"/*/; do
@@ -145,14 +147,60 @@ stamp() { # stamp NAME
     return 0
 }
 
+# cpu_times: "STEAL TOTAL", the machine's steal time and all its CPU time so far, in ticks
+# (/proc/stat's first line). Steal is time this virtual machine's CPUs were ready to run but
+# the host ran another machine's work instead: a benchmark cannot be steadier than that.
+cpu_times() {
+    awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t; exit }' /proc/stat 2>/dev/null ||
+        echo "0 0"
+}
+# steal_pct "S0 T0" "S1 T1": the steal time between the two readings, in % of the CPU time.
+steal_pct() {
+    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        t = y[2] - x[2]; printf "%.1f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
+}
+
+# settle: before a benchmark, write back what the earlier ones left in the page cache (sync)
+# and wait, at most 20 s, for half a second in which the CPUs are 90% idle (iowait counts as
+# busy: a disk still writing is not quiet). Prints the idle % of the last look; status 1 if
+# the machine never settled. A benchmark that starts while the previous one's writeback or
+# someone else's job still runs measures them too.
+settle() {
+    local i a b idle=0
+    sync
+    for ((i = 0; i < 40; i++)); do
+        a=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5, t; exit }' /proc/stat)
+        sleep 0.5
+        b=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5, t; exit }' /proc/stat)
+        idle=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
+            t = y[2] - x[2]; printf "%d", (t > 0 ? 100 * (y[1] - x[1]) / t : 100) }')
+        if ((idle >= 90)); then
+            echo "$idle"
+            return 0
+        fi
+    done
+    echo "$idle"
+    return 1
+}
+
 status=0 failed=() with_errors=()
 start_all=$SECONDS
 for name in "${names[@]}"; do
-    machine=$(stamp "$name")
     data=$out/$name.csv
     : >"$data"
+    if [[ $BENCH_QUICK != 1 ]]; then
+        waited=$SECONDS
+        if ! idle=$(settle); then
+            echo "bench: the machine stayed busy ($idle% idle for 20 s): expect $name's cells to move" >&2
+            echo "# note: the machine was busy when this started (only $idle% idle after 20 s of waiting): its figures include someone else's work" >>"$data"
+        elif ((SECONDS - waited > 2)); then
+            echo "bench: waited $((SECONDS - waited)) s for the machine to settle (writeback, other jobs)"
+        fi
+    fi
+    machine=$(stamp "$name")
     ok=1
     start=$SECONDS
+    t0=$(cpu_times)
     for ((k = 1; k <= runs; k++)); do
         if ! "$here/$name/run.sh" >>"$data"; then
             echo "run.sh: benchmark $name failed (run $k of $runs)" >&2
@@ -161,6 +209,8 @@ for name in "${names[@]}"; do
         fi
     done
     took=$((SECONDS - start))
+    steal=$(steal_pct "$t0" "$(cpu_times)")
+    echo "# note: steal time while it ran: $steal% of the CPU time (a virtual machine's CPUs waiting for the host, which ran other work: above a few %, expect the cells to move between runs)" >>"$data"
     if ((ok)); then
         for fmt in md svg; do
             awk -v fmt="$fmt" -v name="$name" -v machine="$machine" -v runs="$runs" \
@@ -171,7 +221,7 @@ for name in "${names[@]}"; do
             -f "$here/render.awk" "$data" || ok=0
     fi
     if ((ok)); then
-        echo "-> $out/$name.md, $name.svg, $name.csv ($(how_long "$took"))"
+        echo "-> $out/$name.md, $name.svg, $name.csv ($(how_long "$took"), steal time $steal%)"
     else
         rm -f "$out/$name.md.tmp" "$out/$name.svg.tmp"
         failed+=("$name")

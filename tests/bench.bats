@@ -379,15 +379,25 @@ threads,thread pool"
         fail "no process pool row in pools.md"
 }
 
-@test "bench/http: four groups, http-server in each, nginx first when installed" {
+@test "bench/http: four groups, http-server in each, nginx first when installed, the floor in 1 KiB's" {
     local out=$BATS_TEST_TMPDIR/out
     run -0 --separate-stderr timeout 120 "$RUN" -q -o "$out" http
     run -0 grep -cE '^1 [KM]iB (10|100) conns,http-server,[0-9.]+$' "$out/http.csv"
     assert_eq "$output" 4
+    # http_ref, the floor, answers every request of the 1 KiB groups (and only those).
+    run -0 grep -cE '^1 KiB (10|100|1000) conns,http_ref,[0-9.]+$' "$out/http.csv"
+    assert_eq "$output" 3
+    run -1 grep -E '^1 MiB [0-9]+ conns,http_ref,' "$out/http.csv"
     if command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; then
         run -0 grep -cE '^1 [KM]iB (10|100) conns,nginx,[0-9.]+$' "$out/http.csv"
         assert_eq "$output" 4
     fi
+    # BENCH_HTTP_OTHER: another build measured beside it, in every group.
+    BENCH_HTTP_OTHER=$BIN/labs/12-http-server/http-server run -0 --separate-stderr timeout 120 "$RUN" -q -o "$out" http
+    run -0 grep -cE '^1 [KM]iB [0-9]+ conns,other,[0-9.]+$' "$out/http.csv"
+    assert_eq "$output" 5
+    BENCH_HTTP_OTHER=/nonexistent run -1 --separate-stderr timeout 120 "$RUN" -q -o "$out" http
+    assert_match "$stderr" "BENCH_HTTP_OTHER: /nonexistent is not a program"
 }
 
 @test "bench/fileserver: each row next to its honest limit, and a failing server counted as errors" {
@@ -410,4 +420,48 @@ threads,thread pool"
     grep -qE '^[0-9]+ x GET [0-9]+ MiB,file-server,[0-9.]+,[1-9][0-9]*$' "$out/fileserver.csv" ||
         fail "the refused clients not counted"
     assert_match "$output" "FAILED"
+}
+
+@test "bench/http/http_ref: the canned reply, once per request head, pipelined ones too" {
+    local ref=$BIN/bench/http/http_ref
+    assert_usage "$ref"
+    run -2 --separate-stderr "$ref" -s 2000000
+    start_server "$BATS_TEST_TMPDIR/ref.out" "$ref" -p 0 -t 2 -s 5
+    # Two request heads in one write, the second split from its blank line by nothing:
+    # two replies, each a head ending in a blank line and a 5-byte body.
+    local conn
+    exec {conn}<>"/dev/tcp/127.0.0.1/$SERVER_PORT"
+    printf 'GET /a HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\n\r\n' >&"$conn"
+    local one want
+    one=$(printf 'HTTP/1.1 200 OK\r\nServer: http_ref\r\nDate: Tue, 08 Dec 2026 00:00:00 GMT\r\nContent-Type: application/octet-stream\r\nContent-Length: 5\r\nLast-Modified: Tue, 08 Dec 2026 00:00:00 GMT\r\nETag: "0-0"\r\nAccept-Ranges: bytes\r\n\r\nxxxxx')
+    want=$one$one
+    run -0 timeout 5 head -c "${#want}" <&"$conn"
+    exec {conn}<&-
+    assert_eq "$output" "$want"
+    # SIGTERM: it closes everything and exits 0.
+    kill -TERM "$SERVER_PID"
+    wait_exit "$SERVER_PID" 5
+    assert_eq "$BG_STATUS" 0
+}
+
+@test "bench/compare.sh: the same results agree; a median or a ratio moved past the limit is named" {
+    local a=$BATS_TEST_TMPDIR/a b=$BATS_TEST_TMPDIR/b
+    mkdir -p "$a" "$b"
+    fixed_data >"$a/demo.csv"
+    cp "$a/demo.csv" "$b/demo.csv"
+    run -0 "$TOP/bench/compare.sh" "$a" "$b"
+    assert_line_matches '^grp / fast +8.00 +8.00 +\+0.0% +2.50x +2.50x +\+0.0%$'
+    assert_eq "${lines[-1]}" "compare.sh: all 3 cells within 10% (medians and vs ratios)"
+    # base's median 20 -> 22 (+10%: within) -> 23 (+15%: moved; fast's ratio moves with it).
+    sed -i 's/^grp,base,20$/grp,base,22/' "$b/demo.csv"
+    run -0 "$TOP/bench/compare.sh" "$a" "$b" demo
+    sed -i 's/^grp,base,22$/grp,base,23/' "$b/demo.csv"
+    run -1 "$TOP/bench/compare.sh" "$a" "$b" demo
+    assert_line_matches '^grp / base +20.0 +23.0 +\+15.0% +1.00x +1.00x +\+0.0%  MOVED$'
+    assert_contains "$output" "compare.sh: 2 of 3 cells moved more than 10%:
+  demo: grp / base (median +15.0%, vs +0.0%)
+  demo: grp / fast (median +0.0%, vs +15.2%)"
+    run -0 "$TOP/bench/compare.sh" -t 20 "$a" "$b"
+    run -2 --separate-stderr "$TOP/bench/compare.sh" "$a"
+    run -2 --separate-stderr "$TOP/bench/compare.sh" "$a" "$BATS_TEST_TMPDIR/none"
 }

@@ -4,7 +4,10 @@
 # with comparable settings, side by side: a 1 KiB file at 10, 100 and 1000 keep-alive
 # connections, a 1 MiB file at 10 and 100; requests per second. nginx with one worker is
 # each group's baseline, so the "vs" column is the ratio to it; "nginx-auto" is nginx with
-# `worker_processes auto` (a worker per core), in the same run.
+# `worker_processes auto` (a worker per core), in the same run. The 1 KiB groups also have
+# the floor: http_ref (bench/http/http_ref.c), epoll loops, one per CPU, that answer every
+# request head with a canned reply from memory - no parsing, no file, no log - the least
+# work per request any server can do here, so no server can be faster than its row.
 # (The slow-client run - latency of one GET while 100 or 1000 slow or idle connections are
 # open - is bench/http/slow.sh.)
 #
@@ -16,7 +19,9 @@
 # wrk's socket errors (connect, read, write, timeout) and non-2xx replies, are the row's
 # errors: a 4th CSV field, present only when there are errors (3 fields = 0 errors), and a
 # line on stderr. A "## ..." comment line per measurement (kept in results/http.csv, ignored
-# by the renderer) has wrk's Transfer/sec, the error counts and the samples.
+# by the renderer) has wrk's Transfer/sec, the error counts, the samples, and the CPU time
+# per request of the server's processes and of wrk (from /proc and bash's `time`): on a
+# 2-core machine the two share the CPUs, and these say how much of them each one took.
 #
 # Load generator: wrk (Debian's wrk) when installed, -t2 -cN per measurement. Without wrk,
 # and always with BENCH_QUICK=1 (tiny sizes, for the tests), lab 12's http-load does it: it
@@ -28,13 +33,16 @@
 # Environment: BIN (set by bench/run.sh); BENCH_QUICK=1 tiny; BENCH_SCALE=class short (1 s
 # per measurement), default full (5 s); BENCH_HTTP_SECONDS=N overrides the seconds;
 # BENCH_HTTP_SERVER_ARGS: extra options for http-server (e.g. "-c 64": a small cap, to see
-# the validity check catch the clients it starves).
+# the validity check catch the clients it starves); BENCH_HTTP_OTHER=PATH: another build of
+# http-server (an older version, a student's) measured as a row "other" after http-server
+# in every group, same options - e.g. to show that a change does not slow it down.
 set -euo pipefail
 bin=${BIN:?BIN must be set (bench/run.sh sets it)}
 server=$bin/labs/12-http-server/http-server
 load=$bin/labs/12-http-server/http-load
+ref=$bin/bench/http/http_ref
 www=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/labs/12-http-server/www
-for p in "$server" "$load"; do
+for p in "$server" "$load" "$ref"; do
     [[ -x $p ]] || { echo "bench/http: $p is missing: run make first" >&2; exit 1; }
 done
 quick=${BENCH_QUICK:-0}
@@ -45,6 +53,8 @@ full) secs=${BENCH_HTTP_SECONDS:-5} ;;
 *) echo "bench/http: BENCH_SCALE must be class or full, not '$scale'" >&2; exit 2 ;;
 esac
 read -r -a server_args <<<"${BENCH_HTTP_SERVER_ARGS:-}"
+other=${BENCH_HTTP_OTHER:-}
+[[ -z $other || -x $other ]] || { echo "bench/http: BENCH_HTTP_OTHER: $other is not a program" >&2; exit 2; }
 command -v ss >/dev/null 2>&1 ||
     { echo "bench/http: needs ss (Debian: iproute2) to check that every connection is served" >&2; exit 1; }
 [[ $secs =~ ^[1-9][0-9]*$ ]] || { echo "bench/http: BENCH_HTTP_SECONDS must be a whole number" >&2; exit 2; }
@@ -56,10 +66,13 @@ nginx=$(command -v nginx 2>/dev/null || true)
 [[ -n $nginx || ! -x /usr/sbin/nginx ]] || nginx=/usr/sbin/nginx
 
 tmp=$(mktemp -d)
-server_pid='' nginx_pids=()
+server_pid='' ref_pid='' other_pid='' started_pid='' nginx_pids=()
+declare -A pid_of # the process of each variant (nginx: its master; its workers are children)
 cleanup() {
     local p
-    [[ -n $server_pid ]] && kill -TERM "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+    for p in $server_pid $ref_pid $other_pid $started_pid; do
+        kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+    done
     for p in "${nginx_pids[@]}"; do
         kill -QUIT "$p" 2>/dev/null && wait "$p" 2>/dev/null
     done
@@ -88,17 +101,37 @@ ready() {
     return 1
 }
 
+# start_at NAME OUT CMD...: start a server that prints "listening on HOST:PORT" first;
+# sets started_pid and started_port (exits if it does not start within 5 s).
+start_at() {
+    local name=$1 out=$2 i
+    shift 2
+    : >"$out" # exists before the background child opens it: no grep on a missing file
+    "$@" >"$out" 2>&1 &
+    started_pid=$!
+    for ((i = 0; i < 250; i++)); do
+        grep -q '^listening on ' "$out" && break
+        kill -0 "$started_pid" 2>/dev/null || break
+        sleep 0.02
+    done
+    started_port=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$out")
+    [[ -n $started_port ]] || { echo "bench/http: $name did not start: $(cat "$out")" >&2; exit 1; }
+}
 # http-server on a free port (-p 0), its log quiet (-q), like nginx's access_log off.
-: >"$tmp/server.out" # exists before the background child opens it: no grep on a missing file
-"$server" -q -p 0 -r "$tmp/www" "${server_args[@]}" >"$tmp/server.out" 2>&1 &
-server_pid=$!
-for ((i = 0; i < 250; i++)); do
-    grep -q '^listening on ' "$tmp/server.out" && break
-    kill -0 "$server_pid" 2>/dev/null || break
-    sleep 0.02
-done
-server_port=$(sed -n '1s/^listening on .*:\([0-9]*\)$/\1/p' "$tmp/server.out")
-[[ -n $server_port ]] || { echo "bench/http: http-server did not start: $(cat "$tmp/server.out")" >&2; exit 1; }
+start_at http-server "$tmp/server.out" "$server" -q -p 0 -r "$tmp/www" "${server_args[@]}"
+server_pid=$started_pid server_port=$started_port
+pid_of[http-server]=$server_pid
+other_port=''
+if [[ -n $other ]]; then
+    start_at other "$tmp/other.out" "$other" -q -p 0 -r "$tmp/www" "${server_args[@]}"
+    other_pid=$started_pid other_port=$started_port
+    pid_of[other]=$other_pid
+fi
+
+# The floor: http_ref with a 1 KiB canned reply, an event loop per CPU.
+start_at http_ref "$tmp/ref.out" "$ref" -p 0 -s 1024
+ref_pid=$started_pid ref_port=$started_port
+pid_of[http_ref]=$ref_pid
 
 # start_nginx NAME WORKERS: nginx with WORKERS worker processes ("1" or "auto") on a high
 # port (it cannot report a port of its own choosing: try a few); sets nginx_port.
@@ -140,6 +173,7 @@ EOF
         if ready "$port" && kill -0 "$pid" 2>/dev/null; then
             nginx_port=$port
             nginx_pids+=("$pid")
+            pid_of[$1]=$pid
             return 0
         fi
         kill -QUIT "$pid" 2>/dev/null || true
@@ -172,6 +206,20 @@ sample() {
     echo "$q $ea"
 }
 
+# cpu_ticks PID: the CPU time (user + system, in clock ticks, every thread counted) of
+# process PID and of its children (nginx's workers).
+cpu_ticks() {
+    local p t=0 stat f
+    for p in "$1" $(pgrep -P "$1" || true); do
+        stat=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+        stat=${stat##*) } # what follows the command name (which may hold spaces): field 3 on
+        read -r -a f <<<"$stat"
+        t=$((t + f[11] + f[12])) # fields 14 and 15: utime and stime
+    done
+    echo "$t"
+}
+clk_tck=$(getconf CLK_TCK)
+
 # row GROUP NAME RATE ERRORS: the CSV row; the errors field only when there are errors.
 row() {
     if (($4 > 0)); then
@@ -186,7 +234,7 @@ measure() {
     local name=$1 port=$2 file=$3 conns=$4 group=$5 rate errors starved
     local url=http://127.0.0.1:$port/$file
     if [[ $tool == wrk ]]; then
-        local out samples wrk_errors gap sampler d=$secs
+        local out samples wrk_errors gap sampler d=$secs c0 c1 cpu TIMEFORMAT='%3U %3S'
         # 1000 connections arrive at once; a busy one-worker nginx takes up to about a second
         # to accept them all (one accept per turn of its event loop): a 1-second cell would
         # count late ones as starved. So at least 3 s there (in a 2 s cell of a class run, a
@@ -207,7 +255,9 @@ measure() {
                 echo "$look"
             done) >"$tmp/samples" &
             sampler=$!
-            out=$(wrk -t2 -c"$conns" -d"${d}s" --timeout 10s "$url") || true
+            c0=$(cpu_ticks "${pid_of[$name]}")
+            out=$( { time wrk -t2 -c"$conns" -d"${d}s" --timeout 10s "$url"; } 2>"$tmp/wrk.time") || true
+            c1=$(cpu_ticks "${pid_of[$name]}")
             : >"$tmp/done"
             kill "$sampler" 2>/dev/null || true
             wait "$sampler" 2>/dev/null || true
@@ -228,9 +278,13 @@ measure() {
         starved=$(sort -u "$tmp/peers" | awk -v c="$conns" 'END { print (c > NR) ? c - NR : 0 }')
         [[ -n $samples ]] || samples="no look at the server side while wrk ran: not verified"
         errors=$((wrk_errors + starved))
+        # CPU per request, in microseconds: the server's (its processes, all threads) and wrk's.
+        cpu=$(awk -v ticks=$((c1 - c0)) -v hz="$clk_tck" -v t="$(tail -n1 "$tmp/wrk.time")" '
+            / requests in / { n = $1 }
+            END { split(t, w, " "); if (n > 0) printf "server %.1f us, wrk %.1f us", ticks / hz * 1e6 / n, (w[1] + w[2]) * 1e6 / n }' <<<"$out")
         echo "## $name, $group: $rate req/s; wrk: $(awk '/^Transfer\/sec:/ { printf "transfer/s %s", $2 }
             /Socket errors/ { sub(/^ */, ""); printf ", %s", $0 }
-            /Non-2xx/ { sub(/^ */, ""); printf ", %s", $0 }' <<<"$out"); server side (listen queue, established, answered): $samples; errors $errors ($starved of $conns connections starved)"
+            /Non-2xx/ { sub(/^ */, ""); printf ", %s", $0 }' <<<"$out"); CPU per request: ${cpu:-unknown}; server side (listen queue, established, answered): $samples; errors $errors ($starved of $conns connections starved)"
         if ((errors > 0)); then
             echo "bench/http: $name, $group: $errors errors: $starved of $conns connections never answered (listen queue, established, answered: $samples), $wrk_errors from wrk$(awk '/Socket errors|Non-2xx/ { sub(/^ */, ""); printf "; %s", $0 }' <<<"$out")" >&2
         fi
@@ -291,6 +345,8 @@ if [[ -n $nginx1_port ]]; then
 else
     echo "# note: nginx is not installed (Debian: apt-get install nginx): http-server alone"
 fi
+[[ -z $other ]] || echo "# note: other: $other (BENCH_HTTP_OTHER), with the same options as http-server"
+echo "# note: http_ref: the floor - an epoll loop per CPU answering every request with a canned 1 KiB reply from memory (bench/http/http_ref.c): no server answers a small file faster on this machine"
 echo "# note: transfer/s = req/s x the file size (1 KiB or 1 MiB) plus a head of about 150 bytes; wrk's own figures are in the ## lines of results/http.csv"
 
 # Warm up (threads, page cache, every server), except in quick and class runs, which are for
@@ -311,5 +367,7 @@ for file in 1k.bin 1m.bin; do
             measure nginx-auto "$nginx_auto_port" "$file" "$conns" "$group"
         fi
         measure http-server "$server_port" "$file" "$conns" "$group"
+        [[ -z $other_port ]] || measure other "$other_port" "$file" "$conns" "$group"
+        [[ $file != 1k.bin ]] || measure http_ref "$ref_port" "$file" "$conns" "$group"
     done
 done
