@@ -4,10 +4,10 @@
 # with comparable settings, side by side: a 1 KiB file at 10, 100 and 1000 keep-alive
 # connections, a 1 MiB file at 10 and 100; requests per second. nginx with one worker is
 # each group's baseline, so the "vs" column is the ratio to it; "nginx-auto" is nginx with
-# `worker_processes auto` (a worker per core), in the same run. The 1 KiB groups also have
-# the floor: http_ref (bench/http/http_ref.c), epoll loops, one per CPU, that answer every
-# request head with a canned reply from memory - no parsing, no file, no log - the least
-# work per request any server can do here, so no server can be faster than its row.
+# `worker_processes auto` (a worker per core), in the same run (not in class runs). The
+# 1 KiB groups also have the floor: http_ref (bench/http/http_ref.c), epoll loops, one per
+# CPU, that answer every request head with a canned reply from memory - no parsing, no file,
+# no log - the least work per request any server can do here: no server can beat its row.
 # (The slow-client run - latency of one GET while 100 or 1000 slow or idle connections are
 # open - is bench/http/slow.sh.)
 #
@@ -188,8 +188,10 @@ nginx1_port='' nginx_auto_port=''
 if [[ -n $nginx ]]; then
     start_nginx nginx 1
     nginx1_port=$nginx_port
-    start_nginx nginx-auto auto
-    nginx_auto_port=$nginx_port
+    if [[ $scale != class ]]; then # a class run keeps to the main comparison: 2 minutes in all
+        start_nginx nginx-auto auto
+        nginx_auto_port=$nginx_port
+    fi
 fi
 
 # sample PORT [PEERS]: one look at the server side of PORT, as "queue established
@@ -247,18 +249,25 @@ measure() {
         for attempt in 1 2 3; do
             rm -f "$tmp/done" "$tmp/peers.new"
             : >"$tmp/peers"
+            # A look counts only if it ended a quarter of a second before wrk's end: at its
+            # end wrk closes its connections, and a look then sees only some of them.
+            local looks_end=$((${EPOCHREALTIME/./} + d * 1000000 - 250000))
             (while sleep "$gap"; do
                 : >"$tmp/peers.new"
                 look=$(sample "$port" "$tmp/peers.new")
-                [[ ! -e $tmp/done ]] || break
+                if [[ -e $tmp/done ]] || ((${EPOCHREALTIME/./} >= looks_end)); then
+                    break
+                fi
+                # No connection established at all: not a look at this measurement either.
+                [[ ${look#* } != 0\ * ]] || continue
                 cat "$tmp/peers.new" >>"$tmp/peers"
                 echo "$look"
             done) >"$tmp/samples" &
             sampler=$!
             c0=$(cpu_ticks "${pid_of[$name]}")
             out=$( { time wrk -t2 -c"$conns" -d"${d}s" --timeout 10s "$url"; } 2>"$tmp/wrk.time") || true
-            c1=$(cpu_ticks "${pid_of[$name]}")
             : >"$tmp/done"
+            c1=$(cpu_ticks "${pid_of[$name]}")
             kill "$sampler" 2>/dev/null || true
             wait "$sampler" 2>/dev/null || true
             samples=$(paste -sd';' "$tmp/samples")
@@ -341,7 +350,9 @@ else
     echo "# note: validity: once http-load has connected, ss must show every connection accepted by the server (none left in the listen queue); those not accepted, and a wrong or missing reply, are the row's errors"
 fi
 if [[ -n $nginx1_port ]]; then
-    echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): worker_processes 1 (nginx) and auto = $(getconf _NPROCESSORS_ONLN) (nginx-auto), access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
+    auto="worker_processes 1 (nginx) and auto = $(getconf _NPROCESSORS_ONLN) (nginx-auto)"
+[[ -n $nginx_auto_port ]] || auto="worker_processes 1 (nginx-auto, a worker per core, only in full runs)"
+echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): $auto, access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
 else
     echo "# note: nginx is not installed (Debian: apt-get install nginx): http-server alone"
 fi
@@ -364,7 +375,7 @@ for file in 1k.bin 1m.bin; do
         group="$size $conns conns"
         if [[ -n $nginx1_port ]]; then
             measure nginx "$nginx1_port" "$file" "$conns" "$group"
-            measure nginx-auto "$nginx_auto_port" "$file" "$conns" "$group"
+            [[ -z $nginx_auto_port ]] || measure nginx-auto "$nginx_auto_port" "$file" "$conns" "$group"
         fi
         measure http-server "$server_port" "$file" "$conns" "$group"
         [[ -z $other_port ]] || measure other "$other_port" "$file" "$conns" "$group"
