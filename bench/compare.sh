@@ -78,13 +78,14 @@ for n in "${names[@]}"; do
                     print "MOVED\t" name ": " label " (in one run only)" > "/dev/stderr"
                     continue
                 }
-                c = pct(am[k], bm[k]); r = "-"; flag = abs(c) > limit
-                if (av[k] ~ /x$/ && bv[k] ~ /x$/) {
-                    x = av[k]; y = bv[k]; sub(/x$/, "", x); sub(/x$/, "", y)
-                    rc = pct(x + 0, y + 0); r = sprintf("%+.1f%%", rc)
+                c = pct(am[k], bm[k]); r = "-"; flag = abs(c) > limit; ra = rb = "-"
+                if (av[k] != "-" && bv[k] != "-") {
+                    rc = pct(av[k], bv[k]); r = sprintf("%+.1f%%", rc)
                     if (abs(rc) > limit) flag = 1
                 }
-                printf "%-34s %10s %10s %+7.1f%% %7s %7s %8s%s\n", label, num(am[k]), num(bm[k]), c, av[k], bv[k], r, flag ? "  MOVED" : ""
+                if (av[k] != "-") ra = sprintf("%.2fx", av[k])
+                if (bv[k] != "-") rb = sprintf("%.2fx", bv[k])
+                printf "%-34s %10s %10s %+7.1f%% %7s %7s %8s%s\n", label, num(am[k]), num(bm[k]), c, ra, rb, r, flag ? "  MOVED" : ""
                 if (flag) printf "MOVED\t%s: %s (median %+.1f%%, vs %s)\n", name, label, c, r > "/dev/stderr"
             }
             print "CELLS\t" nk > "/dev/stderr"

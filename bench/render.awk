@@ -108,13 +108,17 @@ END {
     else { print "render.awk: fmt must be text, md, svg or tsv" > "/dev/stderr"; exit 1 }
 }
 
-# tsv: one line per cell, for bench/compare.sh: group, variant, median, vs, spread, errors
-# (tab-separated; vs and spread as in the table, "-" where there is none).
-function tsv(   gi, vi) {
+# tsv: one line per cell, for bench/compare.sh: group, variant, median, vs (unrounded, "-"
+# where there is none), spread (as in the table), errors; tab-separated.
+function tsv(   gi, vi, r) {
     for (gi = 1; gi <= ng; gi++)
-        for (vi = 1; vi <= nv[gi]; vi++)
+        for (vi = 1; vi <= nv[gi]; vi++) {
+            r = "-"
+            if (med[gi, vi] != 0 && med[gi, 1] != 0)
+                r = better == "higher" ? med[gi, vi] / med[gi, 1] : med[gi, 1] / med[gi, vi]
             printf "%s\t%s\t%s\t%s\t%s\t%d\n", gname[gi], vname[gi, vi], med[gi, vi],
-                ratio(gi, vi), spread(gi, vi, ""), errs[gi, vi]
+                r, spread(gi, vi, ""), errs[gi, vi]
+        }
 }
 
 function plural(k, word) { return k " " word (k == 1 ? "" : "s") }

@@ -31,10 +31,11 @@ runs=${BENCH_RUNS:-}
 out=$here/results
 
 # Seconds a run of each benchmark takes on the course's machine (2 cores), full and class
-# (full: measured by the run of 2026-12-08, 27 minutes for 5 runs of all nine)
-# scale: used when bench/NAME/run.sh has no "# duration: N s a run, class M s" line.
-declare -A full_s=([gil]=7 [pools]=2 [http]=84 [servers]=108 [ipc]=24 [ipc-lat]=6 [spawn]=9 [fileserver]=72 [chatroom]=24)
-declare -A class_s=([gil]=2 [pools]=1 [http]=23 [servers]=8 [ipc]=3 [ipc-lat]=1 [spawn]=2 [fileserver]=11 [chatroom]=5)
+# (measured by the runs of 2026-12-08 03:00 and 03:26 UTC, 24 minutes for 5 runs of all
+# nine, and by two class runs of 1 min 43 s): used when bench/NAME/run.sh has no
+# "# duration: N s a run, class M s" line.
+declare -A full_s=([gil]=6 [pools]=1 [http]=96 [servers]=78 [ipc]=13 [ipc-lat]=5 [spawn]=8 [fileserver]=60 [chatroom]=16)
+declare -A class_s=([gil]=2 [pools]=1 [http]=21 [servers]=8 [ipc]=3 [ipc-lat]=1 [spawn]=2 [fileserver]=8 [chatroom]=5)
 
 usage() { sed -n '5,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 all_benchmarks() {

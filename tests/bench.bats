@@ -342,7 +342,7 @@ SH
     ((${#names[@]} >= 2)) || fail "expected at least the gil and pools benchmarks"
     for name in "${names[@]}"; do
         assert_line_matches "^== $name: "
-        assert_line_matches "^-> $out/$name.md, $name.svg, $name.csv \([0-9]+ s\)$"
+        assert_line_matches "^-> $out/$name.md, $name.svg, $name.csv \([0-9]+ s, steal time [0-9]+[.][0-9]%\)$"
         [[ -s $out/$name.csv && -s $out/$name.md && -s $out/$name.svg ]] || fail "$name: missing results"
         assert_eq "$(head -n1 "$out/$name.md" | cut -d: -f1)" "# Benchmark $name"
         grep -q '(quick run: tiny sizes, not a measurement)' "$out/$name.md" ||
@@ -377,6 +377,9 @@ threads,thread per task
 threads,thread pool"
     grep -q '^| process pool | [0-9.]* | [0-9.]*-[0-9.]* | [-±0-9.%]* | [0-9.]*x |$' "$out/pools.md" ||
         fail "no process pool row in pools.md"
+    # The steal time while it ran: a note of the table, and in the line that names the files.
+    grep -qE '^- steal time while it ran: [0-9]+[.][0-9]% of the CPU time' "$out/pools.md" ||
+        fail "no steal time in pools.md"
 }
 
 @test "bench/http: four groups, http-server in each, nginx first when installed, the floor in 1 KiB's" {
@@ -460,7 +463,7 @@ threads,thread pool"
     assert_line_matches '^grp / base +20.0 +23.0 +\+15.0% +1.00x +1.00x +\+0.0%  MOVED$'
     assert_contains "$output" "compare.sh: 2 of 3 cells moved more than 10%:
   demo: grp / base (median +15.0%, vs +0.0%)
-  demo: grp / fast (median +0.0%, vs +15.2%)"
+  demo: grp / fast (median +0.0%, vs +15.0%)"
     run -0 "$TOP/bench/compare.sh" -t 20 "$a" "$b"
     run -2 --separate-stderr "$TOP/bench/compare.sh" "$a"
     run -2 --separate-stderr "$TOP/bench/compare.sh" "$a" "$BATS_TEST_TMPDIR/none"
