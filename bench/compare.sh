@@ -65,10 +65,9 @@ for n in "${names[@]}"; do
     out=$(awk -F'\t' -v limit="$limit" -v name="$n" '
         function pct(x, y) { return y == 0 ? 0 : 100 * (y - x) / x }
         function abs(x) { return x < 0 ? -x : x }
-        function num(x) { return x >= 100 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : x >= 1 ? sprintf("%.2f", x) : sprintf("%.3g", x) }
         FNR == 1 { file++ }
-        file == 1 { k = $1 SUBSEP $2; order[++nk] = k; am[k] = $3; av[k] = $4; as[k] = $5; next }
-        { k = $1 SUBSEP $2; bm[k] = $3; bv[k] = $4; bs[k] = $5; if (!(k in am)) order[++nk] = k }
+        file == 1 { k = $1 SUBSEP $2; order[++nk] = k; am[k] = $3; av[k] = $4; ap[k] = $7; next }
+        { k = $1 SUBSEP $2; bm[k] = $3; bv[k] = $4; bp[k] = $7; if (!(k in am)) order[++nk] = k }
         END {
             printf "%-34s %10s %10s %8s %7s %7s %8s\n", "group / variant", "A median", "B median", "change", "A vs", "B vs", "change"
             for (i = 1; i <= nk; i++) {
@@ -85,7 +84,7 @@ for n in "${names[@]}"; do
                 }
                 if (av[k] != "-") ra = sprintf("%.2fx", av[k])
                 if (bv[k] != "-") rb = sprintf("%.2fx", bv[k])
-                printf "%-34s %10s %10s %+7.1f%% %7s %7s %8s%s\n", label, num(am[k]), num(bm[k]), c, ra, rb, r, flag ? "  MOVED" : ""
+                printf "%-34s %10s %10s %+7.1f%% %7s %7s %8s%s\n", label, ap[k], bp[k], c, ra, rb, r, flag ? "  MOVED" : ""
                 if (flag) printf "MOVED\t%s: %s (median %+.1f%%, vs %s)\n", name, label, c, r > "/dev/stderr"
             }
             print "CELLS\t" nk > "/dev/stderr"

@@ -109,15 +109,16 @@ END {
 }
 
 # tsv: one line per cell, for bench/compare.sh: group, variant, median, vs (unrounded, "-"
-# where there is none), spread (as in the table), errors; tab-separated.
+# where there is none), spread (as in the table), errors, the median as the table prints it;
+# tab-separated.
 function tsv(   gi, vi, r) {
     for (gi = 1; gi <= ng; gi++)
         for (vi = 1; vi <= nv[gi]; vi++) {
             r = "-"
             if (med[gi, vi] != 0 && med[gi, 1] != 0)
                 r = better == "higher" ? med[gi, vi] / med[gi, 1] : med[gi, 1] / med[gi, vi]
-            printf "%s\t%s\t%s\t%s\t%s\t%d\n", gname[gi], vname[gi, vi], med[gi, vi],
-                r, spread(gi, vi, ""), errs[gi, vi]
+            printf "%s\t%s\t%s\t%s\t%s\t%d\t%s\n", gname[gi], vname[gi, vi], med[gi, vi],
+                r, spread(gi, vi, ""), errs[gi, vi], num(med[gi, vi])
         }
 }
 

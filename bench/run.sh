@@ -148,17 +148,19 @@ stamp() { # stamp NAME
     return 0
 }
 
-# cpu_times: "STEAL TOTAL", the machine's steal time and all its CPU time so far, in ticks
-# (/proc/stat's first line). Steal is time this virtual machine's CPUs were ready to run but
-# the host ran another machine's work instead: a benchmark cannot be steadier than that.
+# cpu_times: "IDLE STEAL TOTAL", the machine's idle time, steal time and all its CPU time so
+# far, in ticks (/proc/stat's first line). Steal is time this virtual machine's CPUs were
+# ready to run but the host ran another machine's work instead: a benchmark cannot be
+# steadier than that.
 cpu_times() {
-    awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $9 + 0, t; exit }' /proc/stat 2>/dev/null ||
-        echo "0 0"
+    awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5 + 0, $9 + 0, t; exit }' /proc/stat 2>/dev/null ||
+        echo "0 0 0"
 }
-# steal_pct "S0 T0" "S1 T1": the steal time between the two readings, in % of the CPU time.
-steal_pct() {
-    awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " ")
-        t = y[2] - x[2]; printf "%.1f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
+# share N "BEFORE" "AFTER": between two readings of cpu_times, column N (1 idle, 2 steal) in
+# % of the CPU time, with one decimal.
+share() {
+    awk -v n="$1" -v a="$2" -v b="$3" 'BEGIN { split(a, x, " "); split(b, y, " ")
+        t = y[3] - x[3]; printf "%.1f", (t > 0 ? 100 * (y[n] - x[n]) / t : 0) }'
 }
 
 # settle: before a benchmark, write back what the earlier ones left in the page cache (sync)
@@ -167,14 +169,13 @@ steal_pct() {
 # the machine never settled. A benchmark that starts while the previous one's writeback or
 # someone else's job still runs measures them too.
 settle() {
-    local i a b idle=0
+    local i a idle=0
     sync
     for ((i = 0; i < 40; i++)); do
-        a=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5, t; exit }' /proc/stat)
+        a=$(cpu_times)
         sleep 0.5
-        b=$(awk '/^cpu / { t = 0; for (i = 2; i <= NF; i++) t += $i; print $5, t; exit }' /proc/stat)
-        idle=$(awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ")
-            t = y[2] - x[2]; printf "%d", (t > 0 ? 100 * (y[1] - x[1]) / t : 100) }')
+        idle=$(share 1 "$a" "$(cpu_times)")
+        idle=${idle%.*}
         if ((idle >= 90)); then
             echo "$idle"
             return 0
@@ -210,7 +211,7 @@ for name in "${names[@]}"; do
         fi
     done
     took=$((SECONDS - start))
-    steal=$(steal_pct "$t0" "$(cpu_times)")
+    steal=$(share 2 "$t0" "$(cpu_times)")
     echo "# note: steal time while it ran: $steal% of the CPU time (a virtual machine's CPUs waiting for the host, which ran other work: above a few %, expect the cells to move between runs)" >>"$data"
     if ((ok)); then
         for fmt in md svg; do

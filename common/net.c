@@ -1,6 +1,9 @@
 /*
  * net.c - resolving, listening, address formatting and O_NONBLOCK (see net.h).
  */
+/* SO_REUSEPORT (NET_REUSEPORT: Linux, not POSIX): glibc declares it only with its default
+ * names. */
+#define _DEFAULT_SOURCE
 #include "net.h"
 
 #include <errno.h>
@@ -49,6 +52,8 @@ int net_listen(const char *host, const char *port, int socktype, int flags)
         int one = 1;
         if (((flags & NET_REUSEADDR) &&
              setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1) ||
+            ((flags & NET_REUSEPORT) &&
+             setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1) ||
             bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 ||
             (socktype == SOCK_STREAM && listen(fd, SOMAXCONN) == -1)) {
             err = errno;

@@ -21,6 +21,8 @@
 enum {
     NET_NONBLOCK = 1,  /* the socket gets O_NONBLOCK */
     NET_REUSEADDR = 2, /* SO_REUSEADDR: restart at once on a port with TIME_WAIT sockets */
+    NET_REUSEPORT = 4, /* SO_REUSEPORT (Linux): several sockets listen on one port, and the
+                        * kernel spreads the new connections over them */
 };
 
 /* Resolve host and port (both numeric or names; port "0" is fine) for socktype
@@ -31,7 +33,7 @@ socklen_t net_resolve(const char *host, const char *port, int socktype,
 
 /* A socket of socktype bound to host:port - the first of host's addresses that binds -
  * and, for SOCK_STREAM, listening with a backlog of SOMAXCONN. flags: NET_NONBLOCK,
- * NET_REUSEADDR. Bad host: exit 2; socket/bind/listen failure: die(), exit 1. */
+ * NET_REUSEADDR, NET_REUSEPORT. Bad host: exit 2; socket/bind/listen failure: die(), exit 1. */
 int net_listen(const char *host, const char *port, int socktype, int flags);
 
 /* "HOST:PORT" of *sa, numerically, IPv6 as "[HOST]:PORT"; "?" if it cannot be

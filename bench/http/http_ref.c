@@ -14,8 +14,6 @@
  * Not a server to copy: it answers anything that ends in a blank line, including garbage,
  * with the same 200. Stops on SIGINT or SIGTERM, closing every connection.
  */
-/* SO_REUSEPORT (Linux, not POSIX): glibc declares it only with its default names. */
-#define _DEFAULT_SOURCE
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -50,27 +48,6 @@ static void on_signal(int sig)
     ssize_t ignored = write(wake_pipe[1], "x", 1);
     (void)ignored;
     errno = saved;
-}
-
-/* A listening socket on 127.0.0.1:port with SO_REUSEPORT, so that every thread can have
- * one on the same port. */
-static int listen_on(unsigned short port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1;
-    if (fd == -1)
-        die("socket");
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons(port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) == -1)
-        die("setsockopt");
-    if (bind(fd, (struct sockaddr *)&a, sizeof a) == -1)
-        die("bind 127.0.0.1:%u", port);
-    if (listen(fd, SOMAXCONN) == -1)
-        die("listen");
-    if (set_nonblocking(fd) == -1)
-        die("fcntl");
-    return fd;
 }
 
 /* Send all of reply, waiting (poll) when the socket buffer is full. 0, or -1: drop it. */
@@ -255,17 +232,18 @@ int main(int argc, char *argv[])
     if (sigaction(SIGINT, &sa, NULL) == -1 || sigaction(SIGTERM, &sa, NULL) == -1)
         die("sigaction");
 
+    /* A listening socket per loop, all on one port (the first one's, chosen by the kernel
+     * for -p 0), each with SO_REUSEPORT: the kernel spreads the connections over them. */
     int lfds[MAX_THREADS];
     pthread_t tids[MAX_THREADS];
-    lfds[0] = listen_on((unsigned short)port);
-    char where[NET_ADDRSTRLEN];
+    char portstr[8], where[NET_ADDRSTRLEN];
+    snprintf(portstr, sizeof portstr, "%ld", port);
+    const int flags = NET_NONBLOCK | NET_REUSEADDR | NET_REUSEPORT;
+    lfds[0] = net_listen("127.0.0.1", portstr, SOCK_STREAM, flags);
     net_local_str(lfds[0], where);
-    struct sockaddr_in a;
-    socklen_t alen = sizeof a;
-    if (getsockname(lfds[0], (struct sockaddr *)&a, &alen) == -1)
-        die("getsockname");
+    snprintf(portstr, sizeof portstr, "%s", strrchr(where, ':') + 1);
     for (long i = 1; i < threads; i++)
-        lfds[i] = listen_on(ntohs(a.sin_port));
+        lfds[i] = net_listen("127.0.0.1", portstr, SOCK_STREAM, flags);
     printf("listening on %s\n", where);
     for (long i = 0; i < threads; i++) {
         int rc = pthread_create(&tids[i], NULL, loop, &lfds[i]);

@@ -351,8 +351,8 @@ else
 fi
 if [[ -n $nginx1_port ]]; then
     auto="worker_processes 1 (nginx) and auto = $(getconf _NPROCESSORS_ONLN) (nginx-auto)"
-[[ -n $nginx_auto_port ]] || auto="worker_processes 1 (nginx-auto, a worker per core, only in full runs)"
-echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): $auto, access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
+    [[ -n $nginx_auto_port ]] || auto="worker_processes 1 (nginx-auto, a worker per core, is measured in full runs only)"
+    echo "# note: $("$nginx" -v 2>&1 | sed 's/^nginx version: //'): $auto, access_log off, sendfile on, tcp_nopush on, keepalive 10 s and 1000000 requests; http-server -q (no log)"
 else
     echo "# note: nginx is not installed (Debian: apt-get install nginx): http-server alone"
 fi
